@@ -1,0 +1,327 @@
+"""The one exception tree of the SDK.
+
+Every error the public API raises derives from :class:`InvokeAIError`; no ``httpx`` or
+``socketio`` exception ever escapes (they are chained as ``__cause__``)::
+
+    InvokeAIError
+    ├── APIConnectionError            the server could not be reached or the connection broke
+    │   └── APITimeoutError           the request timed out
+    ├── APIStatusError                the server answered with a 4xx/5xx status
+    │   ├── BadRequestError                 400
+    │   ├── AuthenticationError             401
+    │   ├── PermissionDeniedError           403
+    │   ├── NotFoundError                   404
+    │   ├── ConflictError                   409
+    │   ├── UnsupportedMediaTypeError       415
+    │   ├── UnprocessableEntityError        422 (``errors``: the parsed FastAPI detail list)
+    │   ├── RateLimitError                  429
+    │   └── InternalServerError             >= 500
+    ├── APIResponseValidationError    the server answered 2xx with a body the SDK cannot parse
+    ├── FeatureNotSupportedError      the connected server has no such API
+    ├── EventsUnavailableError        Socket.IO events cannot be used here (e.g. under trio)
+    ├── ValidationError               bad input, found before anything was sent
+    │   ├── WorkflowError             a malformed workflow document
+    │   ├── WorkflowInputError        a bad value for a workflow input
+    │   └── BatchDataError            batch ``data`` that does not fit the target field
+    ├── JobError                      a queued job did not complete
+    │   ├── JobFailedError            it failed (server's error type, message, traceback)
+    │   └── JobCanceledError          it was canceled
+    ├── InstallFailedError            a model install job failed
+    └── WaitTimeoutError              ``wait(timeout=...)`` ran out (also a ``TimeoutError``)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BatchDataError",
+    "ConflictError",
+    "ErrorDetail",
+    "EventsUnavailableError",
+    "FeatureNotSupportedError",
+    "InstallFailedError",
+    "InternalServerError",
+    "InvokeAIError",
+    "JobCanceledError",
+    "JobError",
+    "JobFailedError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+    "UnsupportedMediaTypeError",
+    "ValidationError",
+    "WaitTimeoutError",
+    "WorkflowError",
+    "WorkflowInputError",
+]
+
+
+class InvokeAIError(Exception):
+    """Base class of every error raised by invokeai-sdk."""
+
+
+class APIConnectionError(InvokeAIError):
+    """The server could not be reached, or the connection broke before a full answer arrived."""
+
+    def __init__(self, message: str = "Connection error.", *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write or pool timeout)."""
+
+    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
+        super().__init__(message, request=request)
+
+
+class ErrorDetail:
+    """One item of a FastAPI 422 ``detail`` list: where (``loc``), what (``msg``), and its ``type``."""
+
+    __slots__ = ("ctx", "input", "loc", "msg", "type")
+
+    def __init__(
+        self, *, loc: tuple[str | int, ...], msg: str, type: str, input: Any = None, ctx: Any = None
+    ) -> None:
+        self.loc = loc
+        self.msg = msg
+        self.type = type
+        self.input = input
+        self.ctx = ctx
+
+    @property
+    def location(self) -> str:
+        """``loc`` joined with dots, e.g. ``body.batch.graph.nodes.a.value``."""
+        return ".".join(str(part) for part in self.loc)
+
+    def __repr__(self) -> str:
+        return f"ErrorDetail(loc={self.loc!r}, msg={self.msg!r}, type={self.type!r})"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.msg}" if self.loc else self.msg
+
+
+class APIStatusError(InvokeAIError):
+    """The server answered with an error status.
+
+    ``status_code`` and ``response`` are always set; ``detail`` is the server's ``detail`` field when
+    the body is JSON (a string for handled errors, a list for validation errors), else the body text.
+    """
+
+    status_code: int
+
+    def __init__(self, message: str, *, response: httpx.Response, detail: Any) -> None:
+        super().__init__(message)
+        self.response = response
+        self.request = response.request
+        self.status_code = response.status_code
+        self.detail = detail
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: no, expired or wrong credentials."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403: the authenticated user may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404: no such resource."""
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409."""
+
+
+class UnsupportedMediaTypeError(APIStatusError):
+    """HTTP 415: e.g. an upload that is not an image."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422: the request body or parameters failed the server's validation.
+
+    ``errors`` holds the parsed FastAPI ``detail`` list.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, detail: Any) -> None:
+        super().__init__(message, response=response, detail=detail)
+        self.errors: list[ErrorDetail] = parse_error_details(detail)
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429."""
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 500 or above (including the server's text/plain "Internal Server Error")."""
+
+
+class APIResponseValidationError(InvokeAIError):
+    """A successful response whose body does not have the shape the SDK expects."""
+
+    def __init__(self, message: str, *, response: httpx.Response) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class FeatureNotSupportedError(InvokeAIError):
+    """The connected server does not offer this API (it is older, or newer and changed)."""
+
+    def __init__(self, feature: str, *, server_version: str | None = None, hint: str | None = None) -> None:
+        version = f" {server_version}" if server_version else ""
+        message = f"The InvokeAI server{version} does not support {feature!r}."
+        if hint:
+            message += f" {hint}"
+        super().__init__(message)
+        self.feature = feature
+        self.server_version = server_version
+
+
+class EventsUnavailableError(InvokeAIError):
+    """Socket.IO events cannot be used (no asyncio loop, e.g. under trio, or the socket was refused)."""
+
+
+class ValidationError(InvokeAIError, ValueError):
+    """Input rejected by the SDK before anything was sent to the server."""
+
+
+class WorkflowError(ValidationError):
+    """A malformed workflow document; ``path`` is the JSON path at fault."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+
+
+class WorkflowInputError(ValidationError):
+    """A value that does not fit a workflow input (wrong type, out of range, unknown choice, ...)."""
+
+
+class BatchDataError(ValidationError):
+    """Batch ``data`` items that do not fit the node field they target."""
+
+
+class JobError(InvokeAIError):
+    """A queued job (queue item) did not complete."""
+
+    def __init__(self, message: str, *, item_id: int | None = None, batch_id: str | None = None) -> None:
+        super().__init__(message)
+        self.item_id = item_id
+        self.batch_id = batch_id
+
+
+class JobFailedError(JobError):
+    """A queue item failed; carries the server's ``error_type``, ``error_message`` and ``error_traceback``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        item_id: int | None = None,
+        batch_id: str | None = None,
+        error_type: str | None = None,
+        error_message: str | None = None,
+        error_traceback: str | None = None,
+    ) -> None:
+        super().__init__(message, item_id=item_id, batch_id=batch_id)
+        self.error_type = error_type
+        self.error_message = error_message
+        self.error_traceback = error_traceback
+
+
+class JobCanceledError(JobError):
+    """A queue item was canceled before it completed."""
+
+
+class InstallFailedError(InvokeAIError):
+    """A model install job ended in error; ``error`` and ``error_reason`` are the server's."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_id: int | None = None,
+        source: str | None = None,
+        error: str | None = None,
+        error_reason: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.source = source
+        self.error = error
+        self.error_reason = error_reason
+
+
+class WaitTimeoutError(InvokeAIError, TimeoutError):
+    """A ``wait(timeout=...)`` ran out before the job settled (the job itself keeps running)."""
+
+
+def parse_error_details(detail: Any) -> list[ErrorDetail]:
+    """Parse a FastAPI ``detail`` list into :class:`ErrorDetail` items (anything else gives ``[]``)."""
+    if not isinstance(detail, list):
+        return []
+    items: list[ErrorDetail] = []
+    for raw in detail:
+        if not isinstance(raw, dict):
+            items.append(ErrorDetail(loc=(), msg=str(raw), type="unknown"))
+            continue
+        loc = raw.get("loc") or ()
+        items.append(
+            ErrorDetail(
+                loc=tuple(loc) if isinstance(loc, list | tuple) else (str(loc),),
+                msg=str(raw.get("msg", "")),
+                type=str(raw.get("type", "unknown")),
+                input=raw.get("input"),
+                ctx=raw.get("ctx"),
+            )
+        )
+    return items
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    415: UnsupportedMediaTypeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_from_response(response: httpx.Response) -> APIStatusError:
+    """Build the exception for an error response; the response body must have been read."""
+    detail: Any
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+        detail = response.text
+    else:
+        detail = body.get("detail", body) if isinstance(body, dict) else body
+    cls = _STATUS_ERRORS.get(response.status_code)
+    if cls is None:
+        cls = InternalServerError if response.status_code >= 500 else APIStatusError
+    request = response.request
+    where = f"{request.method} {request.url.path}"
+    if isinstance(detail, list) and detail:
+        text = "; ".join(str(d) for d in parse_error_details(detail))
+    else:
+        text = str(detail).strip() if detail not in (None, "") else response.reason_phrase
+    return cls(f"{response.status_code} from {where}: {text}", response=response, detail=detail)

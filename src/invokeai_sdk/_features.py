@@ -1,0 +1,94 @@
+"""What a connected server supports, read once from its ``/openapi.json``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+from ._errors import FeatureNotSupportedError
+from ._invocation_schema import InvocationSchemas
+
+__all__ = ["FEATURE_PATHS", "ServerFeatures"]
+
+FEATURE_PATHS: Mapping[str, str] = {
+    "auth": "/api/v1/auth/status",
+    "boards": "/api/v1/boards/",
+    "images": "/api/v1/images/",
+    "bulk_download": "/api/v1/images/download",
+    "videos": "/api/v1/videos/",
+    "gallery": "/api/v1/gallery/items/",
+    "workflows": "/api/v1/workflows/",
+    "style_presets": "/api/v1/style_presets/",
+    "queue": "/api/v1/queue/{queue_id}/enqueue_batch",
+    "queue_list_all": "/api/v1/queue/{queue_id}/list_all",
+    "queue_item_ids": "/api/v1/queue/{queue_id}/item_ids",
+    "queue_retry": "/api/v1/queue/{queue_id}/retry_items_by_id",
+    "runtime_config": "/api/v1/app/runtime_config",
+    "app_config": "/api/v1/app/config",
+    "invocation_cache": "/api/v1/app/invocation_cache/status",
+    "models": "/api/v2/models/",
+    "model_install": "/api/v2/models/install",
+    "hf_login": "/api/v2/models/hf_login",
+    "starter_models": "/api/v2/models/starter_models",
+    "model_stats": "/api/v2/models/stats",
+    "custom_nodes": "/api/v2/custom_nodes/install",
+}
+"""Named features and the path whose presence proves each."""
+
+
+class ServerFeatures:
+    """The API surface of one server: its paths, operations and node types.
+
+    ``supports("videos")`` tells whether a named feature (see :data:`FEATURE_PATHS`) is there;
+    ``require("videos")`` raises :class:`FeatureNotSupportedError` when it is not.
+    """
+
+    def __init__(self, openapi: Mapping[str, Any], *, version: str | None = None) -> None:
+        self.openapi = openapi
+        self.version = version
+        self.paths: frozenset[str] = frozenset(openapi.get("paths", {}))
+        self.operations: frozenset[tuple[str, str]] = frozenset(
+            (method.upper(), path)
+            for path, item in openapi.get("paths", {}).items()
+            for method in item
+            if method in ("get", "put", "post", "delete", "patch", "head", "options")
+        )
+
+    @cached_property
+    def invocations(self) -> InvocationSchemas:
+        """The node types of this server with their field types."""
+        return InvocationSchemas(self.openapi)
+
+    @property
+    def invocation_types(self) -> frozenset[str]:
+        """Every node (invocation) type the server can run."""
+        return self.invocations.types
+
+    def has_path(self, path: str) -> bool:
+        """True when the server documents ``path``, a template like ``/api/v1/queue/{queue_id}/status``."""
+        return path in self.paths
+
+    def has_operation(self, method: str, path: str) -> bool:
+        """True when the server documents ``METHOD path``."""
+        return (method.upper(), path) in self.operations
+
+    def supports(self, feature: str) -> bool:
+        """True when the named feature is there (a name of :data:`FEATURE_PATHS`, or a path)."""
+        path = FEATURE_PATHS.get(feature, feature)
+        if path in self.paths:
+            return True
+        prefix = path.rstrip("/") + "/"
+        return path.endswith("/") and any(p.startswith(prefix) for p in self.paths)
+
+    def require(self, feature: str) -> None:
+        """Raise :class:`FeatureNotSupportedError` unless :meth:`supports` the feature."""
+        if not self.supports(feature):
+            raise FeatureNotSupportedError(feature, server_version=self.version)
+
+    def has_invocation(self, node_type: str) -> bool:
+        """True when the server can run nodes of ``node_type``."""
+        return node_type in self.invocations
+
+    def __repr__(self) -> str:
+        return f"ServerFeatures(version={self.version!r}, paths={len(self.paths)})"

@@ -1,0 +1,113 @@
+"""The base class of every namespace: holds the client, sends through its one request loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+import httpx
+import pydantic
+
+from .._errors import APIResponseValidationError, FeatureNotSupportedError
+from .._transport import StreamedResponse
+from .._types import NOT_GIVEN, TimeoutArg
+
+if TYPE_CHECKING:
+    from .._client import AsyncInvokeAI
+
+__all__ = ["AsyncAPIResource"]
+
+M = TypeVar("M")
+
+
+class AsyncAPIResource:
+    """A namespace such as ``ivk.boards``; it holds only the client."""
+
+    def __init__(self, client: AsyncInvokeAI) -> None:
+        self._client = client
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        data: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> httpx.Response:
+        return await self._client._transport.request(
+            method,
+            path,
+            options=self._client._options,
+            params=params,
+            json=json,
+            files=files,
+            data=data,
+            content=content,
+            headers=headers,
+            timeout=timeout,
+        )
+
+    @asynccontextmanager
+    async def _stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> AsyncIterator[StreamedResponse]:
+        async with self._client._transport.stream(
+            method, path, options=self._client._options, params=params, json=json, timeout=timeout
+        ) as response:
+            yield response
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send and return the decoded JSON body (``None`` for an empty body)."""
+        response = await self._request(method, path, **kwargs)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise APIResponseValidationError(
+                f"{method} {path} answered {response.status_code} with a body that is not JSON.",
+                response=response,
+            ) from exc
+
+    @overload
+    async def _parsed(self, cast_to: type[M], method: str, path: str, **kwargs: Any) -> M: ...
+    @overload
+    async def _parsed(self, cast_to: Any, method: str, path: str, **kwargs: Any) -> Any: ...
+    async def _parsed(self, cast_to: Any, method: str, path: str, **kwargs: Any) -> Any:
+        """Send and validate the JSON body into ``cast_to`` (a model class or any type hint)."""
+        response = await self._request(method, path, **kwargs)
+        return _validate(cast_to, response)
+
+    async def _require(self, feature: str) -> None:
+        """Raise :class:`FeatureNotSupportedError` unless the server offers ``feature``."""
+        features = await self._client.app.features()
+        if not features.supports(feature):
+            raise FeatureNotSupportedError(feature, server_version=features.version)
+
+
+_ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
+
+
+def _validate(cast_to: Any, response: httpx.Response) -> Any:
+    adapter = _ADAPTERS.get(cast_to)
+    if adapter is None:
+        adapter = _ADAPTERS[cast_to] = pydantic.TypeAdapter(cast_to)
+    try:
+        return adapter.validate_json(response.content)
+    except pydantic.ValidationError as exc:
+        raise APIResponseValidationError(
+            f"Unexpected response shape from {response.request.method} {response.request.url.path}: {exc}",
+            response=response,
+        ) from exc

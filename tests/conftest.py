@@ -1,0 +1,116 @@
+"""Test harness: one real InvokeAI server per test run, cleaned between tests.
+
+Tests under ``tests/integration`` are marked ``integration`` automatically and use the ``server``
+fixture: the server named by ``INVOKEAI_TEST_BASE_URL`` when set, else one this run starts (and
+installs, the first time) through ``scripts/invokeai_server.py``. Tests marked ``multiuser`` get a
+second server in multi-user mode (``INVOKEAI_TEST_MULTIUSER_BASE_URL`` + ``INVOKEAI_TEST_ADMIN_EMAIL``
+/ ``INVOKEAI_TEST_ADMIN_PASSWORD`` to reuse one). Nothing here skips: a server that cannot start fails
+the tests that need it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from invokeai_sdk import AsyncInvokeAI
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import invokeai_server  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """Where a test server runs, and its admin account when it is multi-user."""
+
+    base_url: str
+    admin_email: str | None = None
+    admin_password: str | None = None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "integration" in item.path.parts:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[ServerInfo]:
+    """The shared single-user server of this test run."""
+    url = os.environ.get("INVOKEAI_TEST_BASE_URL")
+    if url:
+        yield ServerInfo(url.rstrip("/"))
+        return
+    running = invokeai_server.start()
+    try:
+        yield ServerInfo(running.base_url)
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def multiuser_server() -> Iterator[ServerInfo]:
+    """A second server with ``multiuser: true`` and an admin account already set up."""
+    url = os.environ.get("INVOKEAI_TEST_MULTIUSER_BASE_URL")
+    if url:
+        yield ServerInfo(
+            url.rstrip("/"),
+            os.environ["INVOKEAI_TEST_ADMIN_EMAIL"],
+            os.environ["INVOKEAI_TEST_ADMIN_PASSWORD"],
+        )
+        return
+    running = invokeai_server.start(multiuser=True)
+    try:
+        yield ServerInfo(running.base_url, running.admin_email, running.admin_password)
+    finally:
+        running.stop()
+
+
+def clean_server(base_url: str, headers: dict[str, str] | None = None) -> None:
+    """Empty the queue, gallery, boards, user workflows and models of a test server."""
+    with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
+        http.put("/api/v1/queue/default/clear").raise_for_status()
+        boards = http.get("/api/v1/boards/", params={"all": True, "include_archived": True})
+        boards.raise_for_status()
+        for board in boards.json():
+            http.delete(f"/api/v1/boards/{board['board_id']}", params={"include_images": True})
+        for intermediate in (False, True):
+            names = http.get("/api/v1/images/names", params={"is_intermediate": intermediate})
+            names.raise_for_status()
+            image_names = names.json()["image_names"]
+            if image_names:
+                http.post("/api/v1/images/delete", json={"image_names": image_names}).raise_for_status()
+        workflows = http.get("/api/v1/workflows/", params={"categories": "user", "per_page": 1000})
+        workflows.raise_for_status()
+        for workflow in workflows.json()["items"]:
+            http.delete(f"/api/v1/workflows/i/{workflow['workflow_id']}")
+        models = http.get("/api/v2/models/")
+        models.raise_for_status()
+        for model in models.json()["models"]:
+            http.delete(f"/api/v2/models/i/{model['key']}")
+        http.delete("/api/v2/models/install")
+        resumed = http.put("/api/v1/queue/default/processor/resume")
+        resumed.raise_for_status()
+
+
+@pytest.fixture
+def clean(server: ServerInfo) -> Iterator[ServerInfo]:
+    """The shared server, emptied before and after the test."""
+    clean_server(server.base_url)
+    yield server
+    clean_server(server.base_url)
+
+
+@pytest.fixture
+async def ivk(clean: ServerInfo) -> AsyncIterator[AsyncInvokeAI]:
+    """An ``AsyncInvokeAI`` session with the (clean) shared server."""
+    async with AsyncInvokeAI(clean.base_url) as client:
+        yield client

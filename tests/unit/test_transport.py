@@ -1,0 +1,328 @@
+"""The request loop: retries, backoff, error mapping, auth, base-URL prefixes (respx)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from invokeai_sdk import (
+    APIConnectionError,
+    APITimeoutError,
+    AsyncInvokeAI,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+    UnsupportedMediaTypeError,
+    _transport,
+)
+
+BASE = "http://invoke.test"
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record backoff sleeps instead of waiting."""
+    recorded: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(_transport, "_sleep", fake_sleep)
+    return recorded
+
+
+@pytest.fixture
+async def client() -> AsyncInvokeAI:
+    return AsyncInvokeAI(BASE, max_retries=2)
+
+
+@respx.mock
+async def test_get_503_is_retried_then_succeeds(client: AsyncInvokeAI, sleeps: list[float]) -> None:
+    route = respx.get(f"{BASE}/api/v1/app/version").mock(
+        side_effect=[
+            httpx.Response(503),
+            httpx.Response(503),
+            httpx.Response(200, json={"version": "6.14.2"}),
+        ]
+    )
+    version = await client.app.version()
+    assert version == "6.14.2"
+    assert route.call_count == 3
+    assert len(sleeps) == 2
+    assert 0.375 <= sleeps[0] <= 0.5 and 0.75 <= sleeps[1] <= 1.0  # exponential with jitter
+
+
+@respx.mock
+async def test_get_gives_up_after_max_retries(client: AsyncInvokeAI, sleeps: list[float]) -> None:
+    route = respx.get(f"{BASE}/api/v1/app/version").mock(return_value=httpx.Response(503, text="busy"))
+    with pytest.raises(InternalServerError) as info:
+        await client.app.version()
+    assert route.call_count == 3
+    assert info.value.status_code == 503
+    assert info.value.detail == "busy"
+
+
+@respx.mock
+async def test_post_503_is_never_retried(client: AsyncInvokeAI, sleeps: list[float]) -> None:
+    route = respx.post(f"{BASE}/api/v1/app/logging").mock(return_value=httpx.Response(503))
+    with pytest.raises(InternalServerError):
+        await client.app.set_log_level(10)
+    assert route.call_count == 1
+    assert sleeps == []
+
+
+@respx.mock
+async def test_post_read_error_is_never_retried(client: AsyncInvokeAI, sleeps: list[float]) -> None:
+    route = respx.post(f"{BASE}/api/v1/app/logging").mock(side_effect=httpx.RemoteProtocolError("reset"))
+    with pytest.raises(APIConnectionError) as info:
+        await client.app.set_log_level(10)
+    assert route.call_count == 1
+    assert isinstance(info.value.__cause__, httpx.RemoteProtocolError)
+
+
+@respx.mock
+async def test_post_refused_connection_is_retried(client: AsyncInvokeAI, sleeps: list[float]) -> None:
+    # A refused connection never reached the server: retrying cannot run anything twice.
+    route = respx.post(f"{BASE}/api/v1/app/logging").mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json=10)]
+    )
+    assert await client.app.set_log_level(10) == 10
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_connection_reset_after_500_is_retried_for_get(
+    client: AsyncInvokeAI, sleeps: list[float]
+) -> None:
+    route = respx.get(f"{BASE}/api/v1/app/version").mock(
+        side_effect=[
+            httpx.ReadError("Connection reset by peer"),
+            httpx.Response(200, json={"version": "6.14.2"}),
+        ]
+    )
+    assert (await client.app.version()).version == "6.14.2"
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_retry_after_is_honoured_and_capped(client: AsyncInvokeAI, sleeps: list[float]) -> None:
+    respx.get(f"{BASE}/api/v1/app/version").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(503, headers={"Retry-After": "3600"}),
+            httpx.Response(200, json={"version": "1.2.3"}),
+        ]
+    )
+    await client.app.version()
+    assert sleeps == [7.0, _transport.MAX_RETRY_AFTER]
+
+
+@respx.mock
+async def test_retry_after_http_date(client: AsyncInvokeAI, sleeps: list[float]) -> None:
+    respx.get(f"{BASE}/api/v1/app/version").mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}),
+            httpx.Response(200, json={"version": "1.2.3"}),
+        ]
+    )
+    await client.app.version()
+    assert sleeps == [0.0]  # a date in the past means "now"
+
+
+@respx.mock
+async def test_422_detail_is_parsed(client: AsyncInvokeAI) -> None:
+    detail = [
+        {
+            "type": "int_parsing",
+            "loc": ["body", "batch", "graph", "nodes", "a", "value"],
+            "msg": "Input should be a valid integer",
+            "input": "notint",
+        }
+    ]
+    respx.post(f"{BASE}/api/v1/app/logging").mock(return_value=httpx.Response(422, json={"detail": detail}))
+    with pytest.raises(UnprocessableEntityError) as info:
+        await client.app.set_log_level(10)
+    error = info.value
+    assert error.status_code == 422
+    assert len(error.errors) == 1
+    assert error.errors[0].loc == ("body", "batch", "graph", "nodes", "a", "value")
+    assert error.errors[0].type == "int_parsing"
+    assert error.errors[0].input == "notint"
+    assert "body.batch.graph.nodes.a.value: Input should be a valid integer" in str(error)
+
+
+@respx.mock
+async def test_text_plain_500_is_internal_server_error(client: AsyncInvokeAI, sleeps: list[float]) -> None:
+    respx.post(f"{BASE}/api/v1/app/logging").mock(
+        return_value=httpx.Response(500, text="Internal Server Error", headers={"content-type": "text/plain"})
+    )
+    with pytest.raises(InternalServerError) as info:
+        await client.app.set_log_level(10)
+    assert info.value.detail == "Internal Server Error"
+    assert "500 from POST /api/v1/app/logging: Internal Server Error" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (415, UnsupportedMediaTypeError),
+        (429, RateLimitError),
+        (502, InternalServerError),
+    ],
+)
+@respx.mock
+async def test_one_exception_per_status(status: int, cls: type[Exception], sleeps: list[float]) -> None:
+    client = AsyncInvokeAI(BASE, max_retries=0)
+    respx.get(f"{BASE}/api/v1/app/version").mock(return_value=httpx.Response(status, json={"detail": "nope"}))
+    with pytest.raises(cls) as info:
+        await client.app.version()
+    assert info.value.detail == "nope"  # type: ignore[attr-defined]
+
+
+@respx.mock
+async def test_timeout_becomes_api_timeout_error(sleeps: list[float]) -> None:
+    client = AsyncInvokeAI(BASE, max_retries=1)
+    route = respx.get(f"{BASE}/api/v1/app/version").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(APITimeoutError):
+        await client.app.version(timeout=0.5)
+    assert route.call_count == 2
+
+
+async def test_refused_connection_is_api_connection_error(sleeps: list[float]) -> None:
+    # Port 9 on loopback: nothing listens there.
+    async with AsyncInvokeAI("http://127.0.0.1:9", max_retries=1) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.app.version()
+    assert not isinstance(info.value, APITimeoutError)
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    assert len(sleeps) == 1
+
+
+@respx.mock
+async def test_base_url_path_prefix_is_kept_for_v1_and_v2() -> None:
+    client = AsyncInvokeAI("https://proxy.test/invoke/", max_retries=0)
+    v1 = respx.get("https://proxy.test/invoke/api/v1/app/version").mock(
+        return_value=httpx.Response(200, json={"version": "6.14.2"})
+    )
+    assert client._transport.url("/api/v2/models/") == httpx.URL("https://proxy.test/invoke/api/v2/models/")
+    await client.app.version()
+    assert v1.called
+
+
+@respx.mock
+async def test_login_on_first_use_and_refreshed_token_adopted() -> None:
+    client = AsyncInvokeAI(BASE, email="a@example.com", password="secret", max_retries=0)
+    login = respx.post(f"{BASE}/api/v1/auth/login").mock(
+        return_value=httpx.Response(
+            200, json={"token": "t1", "user": {"user_id": "u", "email": "a@example.com"}}
+        )
+    )
+    version = respx.get(f"{BASE}/api/v1/app/version").mock(
+        side_effect=[
+            httpx.Response(200, json={"version": "6.14.2"}, headers={"X-Refreshed-Token": "t2"}),
+            httpx.Response(200, json={"version": "6.14.2"}),
+        ]
+    )
+    await client.app.version()
+    await client.app.version()
+    assert login.call_count == 1
+    assert (
+        login.calls[0].request.content == b'{"email":"a@example.com","password":"secret","remember_me":false}'
+    )
+    assert version.calls[0].request.headers["authorization"] == "Bearer t1"
+    assert version.calls[1].request.headers["authorization"] == "Bearer t2"
+
+
+@respx.mock
+async def test_401_with_credentials_logs_in_again_and_retries_once() -> None:
+    client = AsyncInvokeAI(BASE, token="expired", email="a@example.com", password="secret", max_retries=0)
+    respx.post(f"{BASE}/api/v1/auth/login").mock(
+        return_value=httpx.Response(
+            200, json={"token": "fresh", "user": {"user_id": "u", "email": "a@example.com"}}
+        )
+    )
+    route = respx.post(f"{BASE}/api/v1/app/logging").mock(
+        side_effect=[httpx.Response(401, json={"detail": "Token expired"}), httpx.Response(200, json=20)]
+    )
+    assert await client.app.set_log_level(20) == 20
+    assert [c.request.headers["authorization"] for c in route.calls] == ["Bearer expired", "Bearer fresh"]
+
+
+@respx.mock
+async def test_401_twice_raises_authentication_error() -> None:
+    client = AsyncInvokeAI(BASE, token="expired", email="a@example.com", password="secret", max_retries=0)
+    respx.post(f"{BASE}/api/v1/auth/login").mock(
+        return_value=httpx.Response(
+            200, json={"token": "fresh", "user": {"user_id": "u", "email": "a@example.com"}}
+        )
+    )
+    route = respx.get(f"{BASE}/api/v1/boards/").mock(
+        return_value=httpx.Response(401, json={"detail": "Authentication required"})
+    )
+    with pytest.raises(AuthenticationError, match="Authentication required"):
+        await client._transport.request("GET", "/api/v1/boards/", options=client._options)
+    assert route.call_count == 2
+
+
+def test_repr_never_shows_secrets() -> None:
+    client = AsyncInvokeAI(BASE, token="s3cr3t-token", email="a@example.com", password="hunter2")
+    text = repr(client) + repr(client._transport.credentials)
+    assert "s3cr3t-token" not in text and "hunter2" not in text
+    assert "invoke.test" in text
+
+
+def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INVOKEAI_BASE_URL", "http://env.test:1234/x")
+    monkeypatch.setenv("INVOKEAI_TOKEN", "envtoken")
+    client = AsyncInvokeAI()
+    assert str(client.base_url) == "http://env.test:1234/x"
+    assert client._transport.auth_headers() == {"Authorization": "Bearer envtoken"}
+    monkeypatch.delenv("INVOKEAI_BASE_URL")
+    assert str(AsyncInvokeAI().base_url) == "http://127.0.0.1:9090"
+
+
+@respx.mock
+async def test_with_options_shares_the_pool_and_changes_defaults(sleeps: list[float]) -> None:
+    client = AsyncInvokeAI(BASE, max_retries=2)
+    quick = client.with_options(timeout=1.5, max_retries=0)
+    assert quick._transport is client._transport
+    assert quick.max_retries == 0 and quick.timeout.read == 1.5
+    assert client.max_retries == 2
+    route = respx.get(f"{BASE}/api/v1/app/version").mock(return_value=httpx.Response(503))
+    with pytest.raises(InternalServerError):
+        await quick.app.version()
+    assert route.call_count == 1
+    assert route.calls[0].request.extensions["timeout"]["read"] == 1.5
+
+
+@respx.mock
+async def test_per_call_timeout_reaches_httpx() -> None:
+    client = AsyncInvokeAI(BASE)
+    route = respx.get(f"{BASE}/api/v1/app/version").mock(
+        return_value=httpx.Response(200, json={"version": "1"})
+    )
+    await client.app.version(timeout=2.5)
+    assert route.calls[0].request.extensions["timeout"]["read"] == 2.5
+
+
+async def test_closed_client_refuses_requests() -> None:
+    client = AsyncInvokeAI(BASE)
+    await client.aclose()
+    with pytest.raises(APIConnectionError, match="closed"):
+        await client.app.version()
+
+
+def test_bad_base_url_is_rejected() -> None:
+    with pytest.raises(ValueError, match="base_url"):
+        AsyncInvokeAI("not a url")
