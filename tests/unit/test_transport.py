@@ -326,3 +326,17 @@ async def test_closed_client_refuses_requests() -> None:
 def test_bad_base_url_is_rejected() -> None:
     with pytest.raises(ValueError, match="base_url"):
         AsyncInvokeAI("not a url")
+
+
+def test_rest_calls_work_under_trio() -> None:
+    import anyio
+
+    async def main() -> str:
+        with respx.mock:
+            respx.get(f"{BASE}/api/v1/app/version").mock(
+                return_value=httpx.Response(200, json={"version": "6.14.2"})
+            )
+            async with AsyncInvokeAI(BASE, email="a@example.com", password="pw", token="t") as client:
+                return (await client.app.version()).version
+
+    assert anyio.run(main, backend="trio") == "6.14.2"
