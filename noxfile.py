@@ -18,7 +18,7 @@ nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "typecheck", "tests", "integration"]
+nox.options.sessions = ["lint", "typecheck", "codegen", "tests", "integration"]
 
 SERVER_SCRIPT = str(ROOT / "scripts" / "invokeai_server.py")
 

@@ -17,8 +17,15 @@ from ._transport import DEFAULT_TIMEOUT, ClientOptions, Credentials, Transport
 from ._types import NOT_GIVEN, NotGiven, TimeoutArg
 
 if TYPE_CHECKING:
+    from .events import EventsResource
     from .resources.app import AppResource
     from .resources.auth import AuthResource
+    from .resources.boards import BoardsResource
+    from .resources.images import ImagesResource
+    from .resources.models import ModelsResource
+    from .resources.queue import QueueResource
+    from .resources.videos import VideosResource
+    from .resources.workflows import WorkflowsResource
 
 __all__ = ["DEFAULT_BASE_URL", "AsyncInvokeAI"]
 
@@ -143,6 +150,55 @@ class AsyncInvokeAI:
         from .resources.auth import AuthResource
 
         return AuthResource(self)
+
+    @cached_property
+    def boards(self) -> BoardsResource:
+        """Boards: list, create, rename, archive, delete; move images on and off them."""
+        from .resources.boards import BoardsResource
+
+        return BoardsResource(self)
+
+    @cached_property
+    def images(self) -> ImagesResource:
+        """Gallery images: upload, list, download, star, delete, bulk zip downloads."""
+        from .resources.images import ImagesResource
+
+        return ImagesResource(self)
+
+    @cached_property
+    def videos(self) -> VideosResource:
+        """Gallery videos (servers with the videos API): upload, list, download, star, delete."""
+        from .resources.videos import VideosResource
+
+        return VideosResource(self)
+
+    @cached_property
+    def models(self) -> ModelsResource:
+        """Installed models: discovery, install jobs, updates, deletion, Hugging Face login."""
+        from .resources.models import ModelsResource
+
+        return ModelsResource(self)
+
+    @cached_property
+    def workflows(self) -> WorkflowsResource:
+        """The workflow library, and running GUI workflows from code (typed inputs, sweeps)."""
+        from .resources.workflows import WorkflowsResource
+
+        return WorkflowsResource(self)
+
+    @cached_property
+    def queue(self) -> QueueResource:
+        """The session queue: enqueue graphs and batches (job handles), inspect, cancel, pause, retry."""
+        from .resources.queue import QueueResource
+
+        return QueueResource(self)
+
+    @cached_property
+    def events(self) -> EventsResource:
+        """Live server events as typed streams (asyncio; one shared Socket.IO connection per session)."""
+        from .events import EventsResource
+
+        return EventsResource(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
     │   ├── PermissionDeniedError           403
     │   ├── NotFoundError                   404
     │   ├── ConflictError                   409
+    │   │   └── InvalidModelSourceError     a model source the server cannot install from
     │   ├── UnsupportedMediaTypeError       415
     │   ├── UnprocessableEntityError        422 (``errors``: the parsed FastAPI detail list)
     │   ├── RateLimitError                  429
@@ -27,6 +28,8 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
     │   ├── JobFailedError            it failed (server's error type, message, traceback)
     │   └── JobCanceledError          it was canceled
     ├── InstallFailedError            a model install job failed
+    ├── BulkDownloadError             the server could not build a bulk zip
+    │   └── InstallCanceledError      it was cancelled
     └── WaitTimeoutError              ``wait(timeout=...)`` ran out (also a ``TimeoutError``)
 """
 
@@ -44,12 +47,15 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BatchDataError",
+    "BulkDownloadError",
     "ConflictError",
     "ErrorDetail",
     "EventsUnavailableError",
     "FeatureNotSupportedError",
+    "InstallCanceledError",
     "InstallFailedError",
     "InternalServerError",
+    "InvalidModelSourceError",
     "InvokeAIError",
     "JobCanceledError",
     "JobError",
@@ -146,6 +152,10 @@ class NotFoundError(APIStatusError):
 
 class ConflictError(APIStatusError):
     """HTTP 409."""
+
+
+class InvalidModelSourceError(ConflictError):
+    """The server cannot install from this model source (no such path, not a URL or repo id)."""
 
 
 class UnsupportedMediaTypeError(APIStatusError):
@@ -265,6 +275,14 @@ class InstallFailedError(InvokeAIError):
         self.source = source
         self.error = error
         self.error_reason = error_reason
+
+
+class InstallCanceledError(InstallFailedError):
+    """A model install job was cancelled before it completed."""
+
+
+class BulkDownloadError(InvokeAIError):
+    """The server could not build a bulk-download zip (it sent ``bulk_download_error``)."""
 
 
 class WaitTimeoutError(InvokeAIError, TimeoutError):

@@ -32,6 +32,11 @@ FEATURE_PATHS: Mapping[str, str] = {
     "hf_login": "/api/v2/models/hf_login",
     "starter_models": "/api/v2/models/starter_models",
     "model_stats": "/api/v2/models/stats",
+    "models_missing": "/api/v2/models/missing",
+    "model_by_hash": "/api/v2/models/get_by_hash",
+    "model_bulk_delete": "/api/v2/models/i/bulk_delete",
+    "model_reidentify": "/api/v2/models/i/{key}/reidentify",
+    "model_install_pause": "/api/v2/models/install/{id}/pause",
     "custom_nodes": "/api/v2/custom_nodes/install",
 }
 """Named features and the path whose presence proves each."""

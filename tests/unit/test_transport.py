@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 import respx
@@ -339,4 +341,9 @@ def test_rest_calls_work_under_trio() -> None:
             async with AsyncInvokeAI(BASE, email="a@example.com", password="pw", token="t") as client:
                 return (await client.app.version()).version
 
-    assert anyio.run(main, backend="trio") == "6.14.2"
+    # In a worker thread: pytest-asyncio's loop owns the main thread's signal wakeup fd.
+    results: list[str] = []
+    worker = threading.Thread(target=lambda: results.append(anyio.run(main, backend="trio")))
+    worker.start()
+    worker.join(30)
+    assert results == ["6.14.2"]

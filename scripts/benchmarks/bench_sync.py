@@ -1,0 +1,96 @@
+"""The added cost of the sync facade (``InvokeAI``) over the async path it runs on.
+
+Each sync figure is measured from a worker thread (a sync caller has no running loop) and compared
+with the same call awaited on ``AsyncInvokeAI`` in the same run. The pure runtime hop is also
+measured on a no-op coroutine.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from _common import p50, report, timed
+
+from invokeai_sdk import AsyncInvokeAI, InvokeAI
+from invokeai_sdk._sync import runtime
+
+GOAL_ADDED_MS = 0.25
+
+
+def _timed_sync(fn: Callable[[], object], *, repeat: int, warmup: int = 5) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def _png(i: int) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (i % 256, (i * 7) % 256, 3)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def main(base_url: str) -> None:
+    async def noop() -> None:
+        return None
+
+    direct = p50(await timed(noop, repeat=2000))
+    hop = p50(await anyio.to_thread.run_sync(lambda: _timed_sync(lambda: runtime.call(noop), repeat=2000)))
+    report("runtime.call(no-op) p50 vs await no-op", hop, direct)
+    report("  added cost of one sync hop (vs 0.25 ms goal)", hop - direct, GOAL_ADDED_MS / 1000, goal="<= 1x")
+
+    async with AsyncInvokeAI(base_url) as aivk:
+        sivk = InvokeAI(base_url)
+        try:
+            same = sivk._target  # the async session the sync client drives, on the private loop
+
+            def compare(
+                name: str, sync_call: Callable[[], object], async_call: Callable[[], Any], n: int
+            ) -> None:
+                async_samples: list[float] = []
+                sync_samples: list[float] = []
+                for _ in range(5):  # interleaved rounds: drift on a shared machine hits both alike
+                    async_samples += runtime.call(timed, async_call, repeat=n)
+                    sync_samples += _timed_sync(sync_call, repeat=n)
+                a, s = p50(async_samples), p50(sync_samples)
+                report(
+                    f"sync {name} p50 vs async (same loop+pool)", s, a, goal=f"added <= {GOAL_ADDED_MS} ms"
+                )
+                report("  added cost (vs 0.25 ms goal)", max(s - a, 0.0), GOAL_ADDED_MS / 1000, goal="<= 1x")
+
+            await anyio.to_thread.run_sync(
+                compare, "app.version()", sivk.app.version, lambda: same.app.version(), 60
+            )
+
+            board = await aivk.boards.create("bench-sync")
+            try:
+                for i in range(100):
+                    await aivk.images.upload(_png(i), board=board)
+
+                def sync_page() -> object:
+                    page = sivk.images.list(board=board.board_id, limit=100).first_page()
+                    assert len(page) == 100
+                    return page
+
+                async def async_page() -> object:
+                    page = await same.images.list(board=board.board_id, limit=100)
+                    assert len(page) == 100
+                    return page
+
+                await anyio.to_thread.run_sync(
+                    compare, "images.list(limit=100) page", sync_page, async_page, 10
+                )
+            finally:
+                await aivk.boards.delete(board, include_images=True)
+        finally:
+            await anyio.to_thread.run_sync(sivk.close)

@@ -1,0 +1,255 @@
+"""The dispatcher that settles job waits: one event subscription and one poller per session and queue.
+
+``enqueue()`` starts it (joining the queue's room) before it sends the batch, so no status event can
+be missed. Every ``wait()`` registers the item it waits for; the watcher settles it exactly once from
+the first of: a terminal ``queue_item_status_changed`` event, a bulk ``queue_items_canceled`` event,
+or the shared REST poll (one ``item_summaries_by_ids`` request per interval for every waiter). A
+reconnect or a cleared queue triggers an immediate poll. Without events (trio, socket refused) the
+same poll alone settles the waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import sniffio
+
+from ._errors import EventsUnavailableError, NotFoundError
+from .events._connection import get_connection
+from .events._stream import CallbackStream, EventFilter
+from .events._types import (
+    Event,
+    QueueClearedEvent,
+    QueueItemsCanceledEvent,
+    QueueItemStatusChangedEvent,
+    ReconnectedEvent,
+)
+from .types.queue import TERMINAL_STATUSES, QueueItem
+
+if TYPE_CHECKING:
+    from ._client import AsyncInvokeAI
+
+__all__ = ["POLL_INTERVAL", "JobWatcher", "Outcome", "get_watcher"]
+
+log = logging.getLogger("invokeai_sdk.jobs")
+
+POLL_INTERVAL = 1.0
+"""Seconds between REST polls of the items being waited for."""
+
+_KNOWN_LIMIT = 10_000
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a queue item ended."""
+
+    status: str
+    """``completed``, ``failed``, ``canceled``, or ``deleted`` (the item no longer exists)."""
+    error_type: str | None = None
+    error_message: str | None = None
+    error_traceback: str | None = None
+
+
+class _Waiter:
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.outcome: Outcome | None = None
+
+    def settle(self, outcome: Outcome) -> None:
+        if self.outcome is None:
+            self.outcome = outcome
+            self.done.set()
+
+
+def get_watcher(client: AsyncInvokeAI, queue_id: str) -> JobWatcher:
+    """The session's watcher of ``queue_id`` (made once, shared by ``with_options`` copies)."""
+    key = f"jobs.watcher:{queue_id}"
+    watcher = client._state.extras.get(key)
+    if watcher is None:
+        watcher = client._state.extras[key] = JobWatcher(client, queue_id)
+        client._state.closers.append(watcher.aclose)
+    assert isinstance(watcher, JobWatcher)
+    return watcher
+
+
+class JobWatcher:
+    """Settles every wait on one queue of one session (see the module docstring)."""
+
+    def __init__(self, client: AsyncInvokeAI, queue_id: str) -> None:
+        self._client = client
+        self.queue_id = queue_id
+        self._waiters: dict[int, list[_Waiter]] = {}
+        self._known: OrderedDict[int, Outcome] = OrderedDict()
+        self._stream: CallbackStream | None = None
+        self._poll_task: asyncio.Task[None] | None = None
+        self._poke: asyncio.Event | None = None
+        self._start_lock: asyncio.Lock | None = None
+        self._events_failed = False
+        self.polls = 0
+        """How many REST polls this watcher sent (for tests and benchmarks)."""
+
+    @property
+    def listening(self) -> bool:
+        """True while the watcher receives this queue's events."""
+        return self._is_listening()
+
+    def _is_listening(self) -> bool:
+        return self._stream is not None and not self._stream._closed
+
+    async def start(self) -> bool:
+        """Subscribe to the queue's events (rooms joined on return); False when events are unavailable."""
+        if _library() != "asyncio":
+            return False
+        if self.listening:
+            return True
+        if self._start_lock is None:
+            self._start_lock = asyncio.Lock()
+        async with self._start_lock:
+            if self._is_listening():
+                return True
+            if self._events_failed:
+                return False
+            stream = CallbackStream(
+                EventFilter(
+                    queue_id=self.queue_id,
+                    types=["queue_item_status_changed", "queue_items_canceled", "queue_cleared"],
+                ),
+                self._on_event,
+            )
+            try:
+                await get_connection(self._client).attach(stream)
+            except EventsUnavailableError as exc:
+                log.info("job waits fall back to polling: %s", exc)
+                self._events_failed = True
+                return False
+            self._stream = stream
+            return True
+
+    def _on_event(self, event: Event) -> None:
+        """Called in the socket handler: settle waits at once, never block."""
+        if isinstance(event, QueueItemStatusChangedEvent):
+            if event.item_id is not None and event.status in TERMINAL_STATUSES:
+                self._settle(
+                    event.item_id,
+                    Outcome(event.status, event.error_type, event.error_message, event.error_traceback),
+                )
+        elif isinstance(event, QueueItemsCanceledEvent):
+            for item_id in event.canceled_item_ids:
+                self._settle(item_id, Outcome("canceled"))
+        elif isinstance(event, ReconnectedEvent | QueueClearedEvent):
+            self._wake_poller()
+
+    def _settle(self, item_id: int, outcome: Outcome) -> None:
+        if outcome.status != "deleted":
+            self._known[item_id] = outcome
+            self._known.move_to_end(item_id)
+            if len(self._known) > _KNOWN_LIMIT:
+                self._known.popitem(last=False)
+        for waiter in self._waiters.pop(item_id, []):
+            waiter.settle(outcome)
+
+    def _wake_poller(self) -> None:
+        if self._poke is not None:
+            self._poke.set()
+
+    # -- waiting ------------------------------------------------------------------------------
+
+    async def wait(self, item_id: int) -> Outcome:
+        """Wait until ``item_id`` is terminal (no timeout here: the caller scopes it)."""
+        waiter = _Waiter()
+        self._waiters.setdefault(item_id, []).append(waiter)
+        try:
+            known = self._known.get(item_id)
+            if known is not None:
+                self._settle(item_id, known)
+            else:
+                await self.start()
+                # Reconcile once right away: the job may have finished before anyone listened.
+                await self._poll_once([item_id])
+            if waiter.outcome is None:
+                if _library() == "asyncio":
+                    self._ensure_poller()
+                    await waiter.done.wait()
+                else:
+                    while waiter.outcome is None:
+                        await anyio.sleep(POLL_INTERVAL)
+                        await self._poll_once([item_id])
+            assert waiter.outcome is not None
+            return waiter.outcome
+        finally:
+            remaining = [w for w in self._waiters.get(item_id, []) if w is not waiter]
+            if remaining:
+                self._waiters[item_id] = remaining
+            else:
+                self._waiters.pop(item_id, None)
+
+    def _ensure_poller(self) -> None:
+        if self._poll_task is None or self._poll_task.done():
+            self._poke = asyncio.Event()
+            self._poll_task = asyncio.get_running_loop().create_task(self._poll_loop())
+
+    async def _poll_loop(self) -> None:
+        assert self._poke is not None
+        while self._waiters:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poke.wait(), POLL_INTERVAL)
+            self._poke.clear()
+            if not self.listening and _library() == "asyncio" and not self._events_failed:
+                await self.start()
+            try:
+                await self._poll_once(list(self._waiters))
+            except Exception:  # keep polling through transient failures; waits time out on their own
+                log.warning("polling queue items failed", exc_info=True)
+
+    async def _poll_once(self, item_ids: list[int]) -> None:
+        if not item_ids:
+            return
+        self.polls += 1
+        from .resources.queue import QueueResource  # local: resources import this module
+
+        queue = QueueResource(self._client)
+        for start in range(0, len(item_ids), _CHUNK):
+            chunk = item_ids[start : start + _CHUNK]
+            summaries = await queue.summaries(chunk, queue_id=self.queue_id)
+            found = {s.item_id: s for s in summaries}
+            for item_id in chunk:
+                summary = found.get(item_id)
+                if summary is None:
+                    self._settle(item_id, Outcome("deleted"))
+                elif summary.status == "failed":
+                    self._settle(item_id, await self._failure(queue, item_id))
+                elif summary.status in TERMINAL_STATUSES:
+                    self._settle(item_id, Outcome(summary.status))
+
+    async def _failure(self, queue: Any, item_id: int) -> Outcome:
+        try:
+            item: QueueItem = await queue.get(item_id, queue_id=self.queue_id)
+        except NotFoundError:
+            return Outcome("failed")
+        return Outcome("failed", item.error_type, item.error_message, item.error_traceback)
+
+    async def aclose(self) -> None:
+        """Stop listening and polling; pending waits end with their own timeouts."""
+        tasks = [t for t in (self._poll_task,) if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await get_connection(self._client).detach(stream)
+
+
+def _library() -> str | None:
+    try:
+        return sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        return None

@@ -1,0 +1,289 @@
+"""Handles for enqueued work: ``BatchHandle`` (one batch) holds ``JobHandle`` s (one queue item each).
+
+::
+
+    batch = await ivk.queue.enqueue(graph)
+    job = batch.jobs[0]
+    await job.wait(timeout=60)           # JobFailedError / JobCanceledError / WaitTimeoutError
+    names = await job.images()
+
+``wait()`` settles exactly once, through the session's shared watcher (one event subscription and
+one REST poller for all waits, see ``_job_watcher``), and returns at once for finished jobs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ._errors import JobCanceledError, JobError, JobFailedError, WaitTimeoutError
+from ._job_watcher import Outcome, get_watcher
+from ._types import NOT_GIVEN, TimeoutArg
+from .events._types import (
+    Event,
+    InvocationProgressEvent,
+    QueueItemsCanceledEvent,
+    QueueItemStatusChangedEvent,
+    ReconnectedEvent,
+)
+from .types.queue import TERMINAL_STATUSES, BatchStatus, QueueItem
+
+if TYPE_CHECKING:
+    from ._client import AsyncInvokeAI
+
+__all__ = ["BatchHandle", "JobHandle", "outputs_of", "images_of"]
+
+
+class JobHandle:
+    """One queue item: wait for it, follow its events, read its outputs, cancel it."""
+
+    def __init__(
+        self,
+        client: AsyncInvokeAI,
+        item_id: int,
+        *,
+        queue_id: str = "default",
+        batch_id: str | None = None,
+        origin: str | None = None,
+    ) -> None:
+        self._client = client
+        self.item_id = item_id
+        self.queue_id = queue_id
+        self.batch_id = batch_id
+        self.origin = origin
+        self._item: QueueItem | None = None
+
+    def __repr__(self) -> str:
+        return f"JobHandle(item_id={self.item_id}, queue_id={self.queue_id!r}, batch_id={self.batch_id!r})"
+
+    async def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> str:
+        """Wait until the job is finished; return ``"completed"``.
+
+        Raises :class:`JobFailedError` (with the server's ``error_type``, ``error_message`` and
+        ``error_traceback``), :class:`JobCanceledError`, or :class:`WaitTimeoutError` after
+        ``timeout`` seconds (canceling the job first when ``cancel_on_timeout``).
+        """
+        outcome: Outcome | None = None
+        with anyio.move_on_after(timeout):
+            outcome = await get_watcher(self._client, self.queue_id).wait(self.item_id)
+        if outcome is None:
+            if cancel_on_timeout:
+                await self.cancel()
+            raise WaitTimeoutError(f"queue item {self.item_id} did not finish within {timeout} s")
+        _raise_for(outcome, self.item_id, self.batch_id)
+        return outcome.status
+
+    async def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Cancel the job (the node running now still finishes)."""
+        await self._client.queue.cancel(self.item_id, queue_id=self.queue_id, timeout=timeout)
+
+    async def result(self, *, timeout: TimeoutArg = NOT_GIVEN) -> QueueItem:
+        """The queue item with its session (fetched again unless it was already terminal)."""
+        if self._item is None or not self._item.is_terminal:
+            self._item = await self._client.queue.get(self.item_id, queue_id=self.queue_id, timeout=timeout)
+        return self._item
+
+    async def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, list[dict[str, Any]]]:
+        """Outputs per node id of *your* graph: one output per prepared node (several under iterate)."""
+        return outputs_of(await self.result(timeout=timeout))
+
+    async def images(
+        self, *, include_intermediate: bool = False, timeout: TimeoutArg = NOT_GIVEN
+    ) -> list[str]:
+        """Names of the images the job produced (of non-intermediate nodes unless asked)."""
+        return images_of(await self.result(timeout=timeout), include_intermediate=include_intermediate)
+
+    async def download_images(
+        self,
+        to_dir: str | os.PathLike[str],
+        *,
+        include_intermediate: bool = False,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> list[Path]:
+        """Download the job's images into ``to_dir`` (atomic writes); return the paths."""
+        target = Path(to_dir)
+        await anyio.Path(target).mkdir(parents=True, exist_ok=True)
+        names = await self.images(include_intermediate=include_intermediate, timeout=timeout)
+        return [await self._client.images.download_to(name, target, timeout=timeout) for name in names]
+
+    async def events(self) -> AsyncIterator[Event]:
+        """This job's events until it is terminal (ends at once if it already is).
+
+        Events from before this call are not replayed. Raises ``EventsUnavailableError`` without events.
+        """
+        async with self._client.events.subscribe(queue_id=self.queue_id, item_ids=[self.item_id]) as stream:
+            if (await self.result()).is_terminal:
+                return
+            async for event in stream:
+                yield event
+                if isinstance(event, QueueItemStatusChangedEvent) and event.status in TERMINAL_STATUSES:
+                    return
+                if isinstance(event, QueueItemsCanceledEvent):
+                    return
+                if isinstance(event, ReconnectedEvent) and (await self.result()).is_terminal:
+                    return
+
+    async def progress(self) -> AsyncIterator[InvocationProgressEvent]:
+        """The job's progress events (messages, percentages, previews) until it is terminal."""
+        async for event in self.events():
+            if isinstance(event, InvocationProgressEvent):
+                yield event
+
+
+class BatchHandle:
+    """One enqueued batch: its queue items as :class:`JobHandle` s, in enqueue order."""
+
+    def __init__(
+        self,
+        client: AsyncInvokeAI,
+        *,
+        queue_id: str,
+        batch_id: str,
+        item_ids: list[int],
+        origin: str | None = None,
+        destination: str | None = None,
+    ) -> None:
+        self._client = client
+        self.queue_id = queue_id
+        self.batch_id = batch_id
+        self.item_ids = list(item_ids)
+        self.origin = origin
+        self.destination = destination
+        self.jobs = [
+            JobHandle(client, item_id, queue_id=queue_id, batch_id=batch_id, origin=origin)
+            for item_id in item_ids
+        ]
+
+    def __repr__(self) -> str:
+        return f"BatchHandle(batch_id={self.batch_id!r}, items={len(self.jobs)})"
+
+    def __len__(self) -> int:
+        return len(self.jobs)
+
+    def __iter__(self) -> Any:
+        return iter(self.jobs)
+
+    def __getitem__(self, index: int) -> JobHandle:
+        return self.jobs[index]
+
+    async def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> list[str]:
+        """Wait for every item; return their statuses, or raise for the first that did not complete.
+
+        Every item settles before anything is raised. On timeout raises :class:`WaitTimeoutError`
+        (canceling the batch's unfinished items first when ``cancel_on_timeout``).
+        """
+        outcomes: dict[int, Outcome] = {}
+        watcher = get_watcher(self._client, self.queue_id)
+
+        async def one(item_id: int) -> None:
+            outcomes[item_id] = await watcher.wait(item_id)
+
+        with anyio.move_on_after(timeout):
+            async with anyio.create_task_group() as tg:
+                for item_id in self.item_ids:
+                    tg.start_soon(one, item_id)
+        if len(outcomes) < len(self.item_ids):
+            if cancel_on_timeout:
+                await self.cancel()
+            raise WaitTimeoutError(
+                f"batch {self.batch_id}: {len(self.item_ids) - len(outcomes)} item(s) "
+                f"unfinished after {timeout} s"
+            )
+        for item_id in self.item_ids:
+            _raise_for(outcomes[item_id], item_id, self.batch_id)
+        return [outcomes[item_id].status for item_id in self.item_ids]
+
+    async def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> int:
+        """Cancel every unfinished item of the batch; returns how many were canceled."""
+        return await self._client.queue.cancel_batches(
+            [self.batch_id], queue_id=self.queue_id, timeout=timeout
+        )
+
+    async def status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> BatchStatus:
+        """The batch's counts per status."""
+        return await self._client.queue.batch_status(self.batch_id, queue_id=self.queue_id, timeout=timeout)
+
+    async def results(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[QueueItem]:
+        """Every item of the batch with its session, in enqueue order (one request per 1000 items)."""
+        items = await self._client.queue.items_by_ids(self.item_ids, queue_id=self.queue_id, timeout=timeout)
+        by_id = {item.item_id: item for item in items}
+        for job in self.jobs:
+            job._item = by_id.get(job.item_id, job._item)
+        return [by_id[i] for i in self.item_ids if i in by_id]
+
+    async def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[dict[str, list[dict[str, Any]]]]:
+        """The outputs of every item (see :meth:`JobHandle.outputs`), in enqueue order."""
+        return [outputs_of(item) for item in await self.results(timeout=timeout)]
+
+    async def events(self) -> AsyncIterator[Event]:
+        """The batch's events until every item is terminal (needs events)."""
+        pending = set(self.item_ids)
+        async with self._client.events.subscribe(queue_id=self.queue_id, batch_ids=[self.batch_id]) as stream:
+            for item in await self.results():
+                if item.is_terminal:
+                    pending.discard(item.item_id)
+            if not pending:
+                return
+            async for event in stream:
+                yield event
+                if isinstance(event, QueueItemStatusChangedEvent) and event.status in TERMINAL_STATUSES:
+                    pending.discard(event.item_id or -1)
+                elif isinstance(event, QueueItemsCanceledEvent):
+                    pending.difference_update(event.canceled_item_ids)
+                elif isinstance(event, ReconnectedEvent):
+                    pending.difference_update(i.item_id for i in await self.results() if i.is_terminal)
+                if not pending:
+                    return
+
+
+def _raise_for(outcome: Outcome, item_id: int, batch_id: str | None) -> None:
+    if outcome.status == "completed":
+        return
+    if outcome.status == "failed":
+        raise JobFailedError(
+            f"queue item {item_id} failed: {outcome.error_type}: {outcome.error_message}",
+            item_id=item_id,
+            batch_id=batch_id,
+            error_type=outcome.error_type,
+            error_message=outcome.error_message,
+            error_traceback=outcome.error_traceback,
+        )
+    if outcome.status == "canceled":
+        raise JobCanceledError(f"queue item {item_id} was canceled", item_id=item_id, batch_id=batch_id)
+    raise JobError(
+        f"queue item {item_id} no longer exists (deleted or cleared)", item_id=item_id, batch_id=batch_id
+    )
+
+
+def outputs_of(item: QueueItem) -> dict[str, list[dict[str, Any]]]:
+    """A queue item's results per source node id, through ``session.source_prepared_mapping``."""
+    results = item.results
+    out: dict[str, list[dict[str, Any]]] = {}
+    for source_id, prepared_ids in item.source_prepared_mapping.items():
+        outputs = [results[p] for p in prepared_ids if isinstance(results.get(p), dict)]
+        if outputs:
+            out[source_id] = outputs
+    return out
+
+
+def images_of(item: QueueItem, *, include_intermediate: bool = False) -> list[str]:
+    """Image names in a queue item's outputs (``image`` and ``collection`` of images), in node order."""
+    nodes = (
+        item.session.get("graph", {}).get("nodes", {}) if isinstance(item.session.get("graph"), dict) else {}
+    )
+    names: list[str] = []
+    for source_id, outputs in outputs_of(item).items():
+        node = nodes.get(source_id, {})
+        if not include_intermediate and isinstance(node, dict) and node.get("is_intermediate"):
+            continue
+        for output in outputs:
+            for value in output.values():
+                for candidate in value if isinstance(value, list) else [value]:
+                    name = candidate.get("image_name") if isinstance(candidate, dict) else None
+                    if isinstance(name, str) and name not in names:
+                        names.append(name)
+    return names

@@ -1,0 +1,445 @@
+"""``ivk.images``: upload, list, fetch, download, star, move and delete gallery images; bulk zips."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._download import content_disposition_filename, precheck_target, resolve_target, stream_to_file
+from .._errors import APIResponseValidationError, ValidationError
+from .._pagination import AsyncPage, AsyncPaginator
+from .._types import NOT_GIVEN, TimeoutArg
+from ..types.boards import UNCATEGORIZED
+from ..types.images import (
+    IMAGE_CATEGORIES,
+    BulkDownloadResult,
+    DeleteImagesResult,
+    ImageCategory,
+    ImageDTO,
+    ImageNames,
+    ImageOrigin,
+    ImageSize,
+    ImageWorkflow,
+    SortOrder,
+    StarredImagesResult,
+    UnstarredImagesResult,
+)
+from ._base import AsyncAPIResource
+from ._uploads import UploadSource, chunked, name_list, read_upload, sniff_image
+from .boards import BATCH_LIMIT, BoardRef, board_id_of
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+__all__ = ["DEFAULT_PAGE_SIZE", "ImagesResource", "check_categories", "gallery_filters"]
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+MAX_RESIZE_PIXELS = 4096 * 4096
+
+
+def check_categories(categories: str | Iterable[str] | None) -> list[str] | None:
+    """``categories`` as a list of known image categories (``None`` stays ``None``)."""
+    if categories is None:
+        return None
+    items = [categories] if isinstance(categories, str) else list(categories)
+    unknown = [c for c in items if c not in IMAGE_CATEGORIES]
+    if unknown:
+        raise ValidationError(f"Unknown image categories {unknown}: use {sorted(IMAGE_CATEGORIES)}.")
+    return items
+
+
+def gallery_filters(
+    board: BoardRef | None,
+    categories: str | Iterable[str] | None,
+    is_intermediate: bool | None,
+    origin: ImageOrigin | None,
+    starred_first: bool,
+    order: SortOrder,
+    search: str | None,
+    *,
+    origin_param: str = "image_origin",
+) -> dict[str, Any]:
+    """Query parameters of the gallery listings (images and videos share every filter)."""
+    if order not in ("asc", "desc"):
+        raise ValidationError(f"order must be 'asc' or 'desc', got {order!r}.")
+    if origin is not None and origin not in ("internal", "external"):
+        raise ValidationError(f"origin must be 'internal' or 'external', got {origin!r}.")
+    return {
+        "board_id": None if board is None else board_id_of(board),
+        "categories": check_categories(categories),
+        "is_intermediate": is_intermediate,
+        origin_param: origin,
+        "starred_first": starred_first,
+        "order_dir": order.upper(),
+        "search_term": search or None,
+    }
+
+
+def _check_category(category: str) -> str:
+    check_categories([category])
+    return category
+
+
+def _image_path(name: str, suffix: str = "") -> str:
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValidationError(f"An image name must be a non-empty string without '/', got {name!r}.")
+    return f"/api/v1/images/i/{name}{suffix}"
+
+
+def _size_suffix(size: str) -> str:
+    if size not in ("full", "thumbnail"):
+        raise ValidationError(f"size must be 'full' or 'thumbnail', got {size!r}.")
+    return f"/{size}"
+
+
+def _resize_field(resize_to: tuple[int, int] | dict[str, int] | None) -> str | None:
+    if resize_to is None:
+        return None
+    if isinstance(resize_to, dict):
+        width, height = resize_to.get("width"), resize_to.get("height")
+    else:
+        width, height = tuple(resize_to) if len(resize_to) == 2 else (None, None)
+    if not (isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0):
+        raise ValidationError(f"resize_to must be (width, height) with positive integers, got {resize_to!r}.")
+    if width * height > MAX_RESIZE_PIXELS:
+        raise ValidationError(f"resize_to may have at most {MAX_RESIZE_PIXELS} pixels, got {width}x{height}.")
+    return json.dumps({"width": width, "height": height})
+
+
+def _parse_json_field(value: Any, what: str) -> dict[str, Any] | None:
+    if value is None or isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"The image's embedded {what} is not valid JSON: {exc}") from exc
+    return parsed if isinstance(parsed, dict) else None
+
+
+class ImagesResource(AsyncAPIResource):
+    """Gallery images. Names (``"<uuid>.png"``) identify images; boards are ids or :class:`BoardDTO`."""
+
+    async def upload(
+        self,
+        source: UploadSource,
+        *,
+        board: BoardRef | None = None,
+        category: ImageCategory = "general",
+        is_intermediate: bool = False,
+        metadata: dict[str, Any] | None = None,
+        resize_to: tuple[int, int] | dict[str, int] | None = None,
+        session_id: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> ImageDTO:
+        """Upload an image from a path, bytes, a binary file object or a ``PIL.Image``.
+
+        The bytes must be an image (PNG, JPEG, WebP, GIF, BMP, TIFF): anything else raises
+        :class:`ValidationError` before sending; bytes the server cannot decode raise
+        :class:`UnsupportedMediaTypeError`. ``metadata`` is stored as the image's InvokeAI metadata;
+        ``resize_to=(w, h)`` has the server resize it. An upload is never retried once sent.
+        """
+        data, file_name = await read_upload(source, default_name="image.png")
+        sniffed = sniff_image(data)
+        if sniffed is None:
+            raise ValidationError(
+                f"{file_name!r} is not an image the server reads (PNG, JPEG, WebP, GIF, BMP or TIFF)."
+            )
+        content_type, _ext = sniffed
+        form: dict[str, str] = {}
+        if metadata is not None:
+            if not isinstance(metadata, dict):
+                raise ValidationError("metadata must be a dict (it is sent as a JSON object).")
+            form["metadata"] = json.dumps(metadata)
+        resize = _resize_field(resize_to)
+        if resize is not None:
+            form["resize_to"] = resize
+        board_id = None if board is None else board_id_of(board)
+        params = {
+            "image_category": _check_category(category),
+            "is_intermediate": is_intermediate,
+            "board_id": None if board_id == UNCATEGORIZED else board_id,
+            "session_id": session_id,
+        }
+        return await self._parsed(
+            ImageDTO,
+            "POST",
+            "/api/v1/images/upload",
+            params=params,
+            files={"file": (file_name, data, content_type)},
+            data=form or None,
+            timeout=timeout,
+        )
+
+    async def get(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageDTO:
+        """One image's record; :class:`NotFoundError` when there is no such image."""
+        return await self._parsed(ImageDTO, "GET", _image_path(image_name), timeout=timeout)
+
+    def list(
+        self,
+        *,
+        board: BoardRef | None = None,
+        categories: str | Iterable[str] | None = None,
+        is_intermediate: bool | None = None,
+        origin: ImageOrigin | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        offset: int = 0,
+        limit: int = DEFAULT_PAGE_SIZE,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> AsyncPaginator[ImageDTO]:
+        """Images matching every filter given. ``await`` it for one page, ``async for`` for all of them.
+
+        ``board=UNCATEGORIZED`` lists images on no board; ``limit`` is the page size (1-1000).
+        """
+        if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValidationError(f"offset must be 0 or more and limit 1 to {MAX_PAGE_SIZE}.")
+        params = gallery_filters(board, categories, is_intermediate, origin, starred_first, order, search)
+
+        async def fetch(offset: int, limit: int) -> AsyncPage[ImageDTO]:
+            data = await self._json(
+                "GET", "/api/v1/images/", params={**params, "offset": offset, "limit": limit}, timeout=timeout
+            )
+            items = [ImageDTO.model_validate(item) for item in data["items"]]
+            return AsyncPage(items, offset=offset, limit=limit, total=data.get("total"), fetch=fetch)
+
+        return AsyncPaginator(fetch, offset=offset, limit=limit)
+
+    async def names(
+        self,
+        *,
+        board: BoardRef | None = None,
+        categories: str | Iterable[str] | None = None,
+        is_intermediate: bool | None = None,
+        origin: ImageOrigin | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> ImageNames:
+        """Every matching image name in gallery order (one request), with starred and total counts."""
+        params = gallery_filters(board, categories, is_intermediate, origin, starred_first, order, search)
+        return await self._parsed(ImageNames, "GET", "/api/v1/images/names", params=params, timeout=timeout)
+
+    async def latest(
+        self,
+        *,
+        board: BoardRef | None = None,
+        is_intermediate: bool | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> ImageDTO | None:
+        """The newest image (on ``board`` when given), or ``None``; one request, starred ones not first."""
+        params = gallery_filters(board, None, is_intermediate, None, False, "desc", None)
+        data = await self._json(
+            "GET", "/api/v1/images/", params={**params, "offset": 0, "limit": 1}, timeout=timeout
+        )
+        items = data["items"]
+        return ImageDTO.model_validate(items[0]) if items else None
+
+    async def count_intermediates(self, *, timeout: TimeoutArg = NOT_GIVEN) -> int:
+        """How many intermediate images the server holds."""
+        return int(await self._json("GET", "/api/v1/images/intermediates", timeout=timeout))
+
+    # -- files -------------------------------------------------------------------------------
+
+    async def download(
+        self, image_name: str, *, size: ImageSize = "full", timeout: TimeoutArg = NOT_GIVEN
+    ) -> bytes:
+        """The image file in memory: the full PNG, or the WebP thumbnail with ``size="thumbnail"``."""
+        response = await self._request("GET", _image_path(image_name, _size_suffix(size)), timeout=timeout)
+        return response.content
+
+    async def download_to(
+        self,
+        image_name: str,
+        path_or_dir: str | os.PathLike[str],
+        *,
+        size: ImageSize = "full",
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Path:
+        """Stream the image to disk in constant memory; return the path written.
+
+        ``path_or_dir`` is a file path, or a directory to write the file into under the server's
+        name for it. That name is checked: a name that is a path (``../x.png``, ``/etc/x``) raises
+        :class:`ValidationError` and nothing is written. The file appears atomically: after an
+        error or a cancellation there is neither a partial file nor a temporary one.
+        """
+        path = _image_path(image_name, _size_suffix(size))
+        default = image_name if size == "full" else f"{image_name.rsplit('.', 1)[0]}.webp"
+        precheck_target(path_or_dir, default)  # refuse a bad name before sending anything
+        async with self._stream("GET", path, timeout=timeout) as response:
+            served = content_disposition_filename(response.headers.get("content-disposition"))
+            target = resolve_target(path_or_dir, served or default)
+            await stream_to_file(response, target)
+        return target
+
+    async def open_image(
+        self, image_name: str, *, size: ImageSize = "full", timeout: TimeoutArg = NOT_GIVEN
+    ) -> PILImage:
+        """The image as a loaded ``PIL.Image.Image`` (needs Pillow: ``pip install invokeai-sdk[pillow]``)."""
+        try:
+            from PIL import Image
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("open_image() needs Pillow: pip install 'invokeai-sdk[pillow]'") from exc
+        data = await self.download(image_name, size=size, timeout=timeout)
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        return image
+
+    # -- embedded data -----------------------------------------------------------------------
+
+    async def metadata(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Any] | None:
+        """The InvokeAI metadata stored with the image, or ``None`` when it has none."""
+        data = await self._json("GET", _image_path(image_name, "/metadata"), timeout=timeout)
+        return data if isinstance(data, dict) else None
+
+    async def workflow(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageWorkflow:
+        """The workflow and graph embedded in the image, both parsed from their JSON strings."""
+        response = await self._request("GET", _image_path(image_name, "/workflow"), timeout=timeout)
+        try:
+            raw = response.json()
+            return ImageWorkflow(
+                workflow=_parse_json_field(raw.get("workflow"), "workflow"),
+                graph=_parse_json_field(raw.get("graph"), "graph"),
+            )
+        except (ValueError, AttributeError) as exc:
+            raise APIResponseValidationError(
+                f"Unexpected workflow response for {image_name!r}: {exc}", response=response
+            ) from exc
+
+    # -- changes -----------------------------------------------------------------------------
+
+    async def update(
+        self,
+        image_name: str,
+        *,
+        starred: bool | None = None,
+        category: ImageCategory | None = None,
+        is_intermediate: bool | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> ImageDTO:
+        """Star or unstar an image, change its category, or its intermediate flag."""
+        changes: dict[str, Any] = {}
+        if starred is not None:
+            changes["starred"] = bool(starred)
+        if category is not None:
+            changes["image_category"] = _check_category(category)
+        if is_intermediate is not None:
+            changes["is_intermediate"] = bool(is_intermediate)
+        if not changes:
+            raise ValidationError("Nothing to update: give starred, category or is_intermediate.")
+        return await self._parsed(ImageDTO, "PATCH", _image_path(image_name), json=changes, timeout=timeout)
+
+    async def star(
+        self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> StarredImagesResult:
+        """Star images (one name or many)."""
+        result = StarredImagesResult()
+        for batch in chunked(name_list(names), BATCH_LIMIT):
+            part = await self._parsed(
+                StarredImagesResult,
+                "POST",
+                "/api/v1/images/star",
+                json={"image_names": batch},
+                timeout=timeout,
+            )
+            result.starred_images += part.starred_images
+            result.failed_images += part.failed_images
+            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
+        return result
+
+    async def unstar(
+        self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> UnstarredImagesResult:
+        """Unstar images (one name or many)."""
+        result = UnstarredImagesResult()
+        for batch in chunked(name_list(names), BATCH_LIMIT):
+            part = await self._parsed(
+                UnstarredImagesResult,
+                "POST",
+                "/api/v1/images/unstar",
+                json={"image_names": batch},
+                timeout=timeout,
+            )
+            result.unstarred_images += part.unstarred_images
+            result.failed_images += part.failed_images
+            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
+        return result
+
+    async def delete(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteImagesResult:
+        """Delete one image; :class:`NotFoundError` when there is no such image."""
+        return await self._parsed(DeleteImagesResult, "DELETE", _image_path(image_name), timeout=timeout)
+
+    async def delete_many(
+        self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> DeleteImagesResult:
+        """Delete several images; names that do not exist are skipped (not in ``deleted_images``)."""
+        result = DeleteImagesResult()
+        for batch in chunked(name_list(names), BATCH_LIMIT):
+            part = await self._parsed(
+                DeleteImagesResult,
+                "POST",
+                "/api/v1/images/delete",
+                json={"image_names": batch},
+                timeout=timeout,
+            )
+            result.deleted_images += part.deleted_images
+            result.failed_images += part.failed_images
+            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
+        return result
+
+    async def delete_intermediates(self, *, timeout: TimeoutArg = NOT_GIVEN) -> int:
+        """Delete every intermediate image; returns how many were deleted."""
+        return int(await self._json("DELETE", "/api/v1/images/intermediates", timeout=timeout))
+
+    async def delete_uncategorized(self, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteImagesResult:
+        """Delete every image that is on no board."""
+        return await self._parsed(
+            DeleteImagesResult, "DELETE", "/api/v1/images/uncategorized", timeout=timeout
+        )
+
+    # -- bulk zip ----------------------------------------------------------------------------
+
+    async def bulk_download(
+        self,
+        names: str | Iterable[str] | None = None,
+        *,
+        board: BoardRef | None = None,
+        to: str | os.PathLike[str],
+        wait_timeout: float = 300.0,
+        poll_interval: float = 1.0,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> BulkDownloadResult:
+        """Have the server zip images (by name, or a whole board) and stream the zip to ``to``.
+
+        Waits for the ``bulk_download_complete`` event, polling the zip's URL meanwhile (and only
+        polling when events cannot be used). The server deletes a zip once it has been fetched, so
+        the zip is fetched exactly once, written atomically, and checked to be complete. ``to`` is a
+        file path or a directory (the server's zip name is used then).
+        """
+        from ._bulk_download import run_bulk_download
+
+        image_names = None if names is None else name_list(names)
+        if not image_names and board is None:
+            raise ValidationError("Give image names or a board to download.")
+        if image_names and len(image_names) > BATCH_LIMIT:
+            raise ValidationError(f"A bulk download takes at most {BATCH_LIMIT} image names.")
+        body: dict[str, Any] = {}
+        if image_names:
+            body["image_names"] = image_names
+        if board is not None:
+            body["board_id"] = board_id_of(board)
+        return await run_bulk_download(
+            self,
+            body,
+            to=to,
+            expected=image_names,
+            wait_timeout=wait_timeout,
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )

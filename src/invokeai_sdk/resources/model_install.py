@@ -1,0 +1,196 @@
+"""``InstallJob``: the handle of one model install running on the server.
+
+``wait()`` listens for the install's terminal event and polls the job over REST at the same time
+(every ``poll_interval`` seconds), whichever sees the end first; without events it only polls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from .._errors import (
+    EventsUnavailableError,
+    InstallCanceledError,
+    InstallFailedError,
+    InvokeAIError,
+    NotFoundError,
+    UnsupportedMediaTypeError,
+    WaitTimeoutError,
+)
+from .._types import NOT_GIVEN, TimeoutArg
+from ..types.models import InstallProgress, InstallResult, ModelConfig, ModelInstallJobInfo
+
+if TYPE_CHECKING:
+    from .models import ModelsResource
+
+__all__ = ["InstallJob"]
+
+_TERMINAL_EVENTS = ("model_install_complete", "model_install_error", "model_install_cancelled")
+
+
+class InstallJob:
+    """A model install job on the server.
+
+    ``info`` is the latest snapshot (refreshed by :meth:`refresh`, :meth:`progress` and
+    :meth:`wait`). ``await job.wait()`` returns an :class:`InstallResult`; a model that was already
+    installed is ``result.already_installed``, not an error.
+    """
+
+    def __init__(self, models: ModelsResource, info: ModelInstallJobInfo) -> None:
+        self._models = models
+        self.info = info
+
+    @property
+    def id(self) -> int:
+        """The server's job id."""
+        return self.info.id
+
+    @property
+    def source(self) -> str:
+        """The model source: a path, URL or Hugging Face repo id."""
+        return self.info.source_text
+
+    @property
+    def status(self) -> str:
+        """The status of the latest snapshot (an :class:`InstallStatus` when known)."""
+        return self.info.status
+
+    @property
+    def already_installed(self) -> bool:
+        """True when the server did not install because the model was already installed."""
+        return self.info.already_installed
+
+    @property
+    def model(self) -> ModelConfig | None:
+        """The installed model, once the job completed."""
+        return self.info.config_out
+
+    async def refresh(self, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelInstallJobInfo:
+        """Fetch the job's current state (and keep it in ``info``)."""
+        self.info = await self._models._install_job_info(self.id, timeout=timeout)
+        return self.info
+
+    async def progress(self, *, timeout: TimeoutArg = NOT_GIVEN) -> InstallProgress:
+        """The job's status and bytes done so far, freshly fetched."""
+        info = await self.refresh(timeout=timeout)
+        fraction = None
+        if info.total_bytes > 0:
+            fraction = min(1.0, info.bytes / info.total_bytes)
+        elif str(info.status) == "completed":
+            fraction = 1.0
+        return InstallProgress(
+            status=info.status, bytes=info.bytes, total_bytes=info.total_bytes, fraction=fraction
+        )
+
+    async def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Ask the server to cancel the job (a finished job stays as it is)."""
+        await self._control("DELETE", "", timeout=timeout)
+
+    async def pause(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Pause a downloading job (servers 6.12+)."""
+        await self._models._require("model_install_pause")
+        await self._control("POST", "/pause", timeout=timeout)
+
+    async def resume(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Resume a paused job (servers 6.12+)."""
+        await self._models._require("model_install_pause")
+        await self._control("POST", "/resume", timeout=timeout)
+
+    async def _control(self, method: str, suffix: str, *, timeout: TimeoutArg) -> None:
+        try:
+            await self._models._request(method, f"/api/v2/models/install/{self.id}{suffix}", timeout=timeout)
+        except UnsupportedMediaTypeError as exc:  # the server answers 415 for "no such job"
+            raise NotFoundError(str(exc), response=exc.response, detail=exc.detail) from exc
+
+    async def wait(self, *, timeout: float | None = None, poll_interval: float = 1.0) -> InstallResult:
+        """Wait until the job ends and return what it installed.
+
+        Raises :class:`InstallFailedError` (with the server's ``error_reason`` and ``error``) when it
+        failed, :class:`InstallCanceledError` when it was cancelled, :class:`WaitTimeoutError` when
+        ``timeout`` seconds pass first (the job keeps running). A model that was already installed
+        is not a failure: the result has ``already_installed=True`` and ``model`` is the existing one.
+        """
+        if poll_interval <= 0:
+            poll_interval = 1.0
+        try:
+            with anyio.fail_after(timeout if timeout is not None else math.inf):
+                info = await self._wait_terminal(poll_interval)
+                return await self._settle(info)
+        except TimeoutError as exc:
+            if isinstance(exc, InvokeAIError):
+                raise
+            raise WaitTimeoutError(
+                f"Model install job {self.id} did not finish within {timeout} s (status {self.status})."
+            ) from exc
+
+    async def _wait_terminal(self, poll_interval: float) -> ModelInstallJobInfo:
+        try:
+            async with _install_events(self._models) as stream:
+                while True:  # subscribed first, then REST: a transition before the subscription is not lost
+                    info = await self.refresh()
+                    if info.is_terminal:
+                        return info
+                    if await _stream_ended(stream, self.id, poll_interval):
+                        break  # the event stream closed: poll only
+        except EventsUnavailableError:
+            pass
+        delay = min(poll_interval, 0.05)
+        while True:  # polling only: start fast (local installs take tens of ms), back off to poll_interval
+            info = await self.refresh()
+            if info.is_terminal:
+                return info
+            await anyio.sleep(delay)
+            delay = min(poll_interval, delay * 2)
+
+    async def _settle(self, info: ModelInstallJobInfo) -> InstallResult:
+        status = str(info.status)
+        if status == "completed":
+            return InstallResult(job=info, model=info.config_out)
+        if info.already_installed:
+            return InstallResult(
+                job=info, model=await self._models._find_installed(info), already_installed=True
+            )
+        message = f"Model install job {info.id} for {info.source_text!r} "
+        error_type = InstallCanceledError if status == "cancelled" else InstallFailedError
+        reason = info.error_reason or status
+        detail = f": {info.error_reason}: {info.error}" if info.error else f" ({reason})"
+        raise error_type(
+            message + ("was cancelled" if status == "cancelled" else "failed") + detail,
+            job_id=info.id,
+            source=info.source_text,
+            error=info.error,
+            error_reason=info.error_reason,
+        )
+
+    def __repr__(self) -> str:
+        return f"InstallJob(id={self.id}, status={str(self.status)!r}, source={self.source!r})"
+
+
+async def _stream_ended(stream: AsyncIterator[Any], job_id: int, poll_interval: float) -> bool:
+    """Wait up to ``poll_interval`` for a terminal event of the job; True when the stream closed."""
+    with anyio.move_on_after(poll_interval):
+        async for event in stream:
+            name = getattr(event, "event_name", None)
+            if name in _TERMINAL_EVENTS and getattr(event, "id", None) == job_id:
+                return False
+        return True
+    return False
+
+
+@asynccontextmanager
+async def _install_events(models: ModelsResource) -> AsyncIterator[AsyncIterator[Any]]:
+    """The session's model install events (the events contract); EventsUnavailableError without them."""
+    events = getattr(models._client, "events", None)
+    subscribe = getattr(events, "subscribe", None)
+    if subscribe is None:
+        raise EventsUnavailableError("This session has no event stream.")
+    manager: AbstractAsyncContextManager[AsyncIterator[Any]] = subscribe(
+        queue_id=None, types=list(_TERMINAL_EVENTS)
+    )
+    async with manager as stream:
+        yield stream

@@ -1,0 +1,463 @@
+"""``ivk.queue``: enqueue graphs and batches, inspect, cancel, delete, pause and retry queue items."""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._errors import BatchDataError, ValidationError
+from .._pagination import AsyncPage, AsyncPaginator
+from .._types import NOT_GIVEN, TimeoutArg
+from ..types.queue import (
+    BatchStatus,
+    CanceledResult,
+    DeletedResult,
+    EnqueueBatchResult,
+    ProcessorStatus,
+    QueueCounts,
+    QueueItem,
+    QueueItemSummary,
+    QueueStatus,
+    RetryItemsResult,
+)
+from ._base import AsyncAPIResource
+
+if TYPE_CHECKING:
+    from .._invocation_schema import InvocationSchemas
+    from ..jobs import BatchHandle
+
+__all__ = ["QueueResource", "new_origin"]
+
+_MAX_IDS = 1000
+
+
+def new_origin() -> str:
+    """A unique ``origin`` for one submission, so its events can be told apart from everyone else's."""
+    return f"invokeai-sdk:{uuid.uuid4().hex}"
+
+
+def _q(queue_id: str) -> str:
+    if not queue_id or "/" in queue_id:
+        raise ValidationError(f"queue_id must be a non-empty name without '/', got {queue_id!r}")
+    return f"/api/v1/queue/{queue_id}"
+
+
+class QueueResource(AsyncAPIResource):
+    """The session queue: submit work (as job handles), watch it, and manage the queue.
+
+    Every verb takes ``queue_id`` (``"default"``, the only queue InvokeAI uses today).
+    """
+
+    # -- submitting ---------------------------------------------------------------------------
+
+    async def enqueue(
+        self,
+        graph_or_batch: Mapping[str, Any],
+        *,
+        runs: int | None = None,
+        data: Sequence[Sequence[Mapping[str, Any]]] | None = None,
+        prepend: bool = False,
+        origin: str | None = None,
+        destination: str | None = None,
+        workflow: Mapping[str, Any] | None = None,
+        queue_id: str = "default",
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> BatchHandle:
+        """Enqueue a graph (``{"nodes": ..., "edges": ...}``) or a batch (``{"graph": ..., ...}``).
+
+        Keyword arguments override the batch's own ``runs`` (default 1), ``data``, ``origin``,
+        ``destination`` and ``workflow``. ``data`` items are type-checked against the server's node
+        schemas first: a bad item raises :class:`BatchDataError` and nothing is sent. Without an
+        ``origin`` the batch gets a unique one. The queue's events are subscribed to *before* the
+        batch is sent, so ``wait()`` on the returned handle cannot miss the outcome. An enqueue is
+        never retried (the server cannot tell a retry from a second submission).
+        """
+        from .._job_watcher import get_watcher
+        from ..jobs import BatchHandle
+
+        batch = _build_batch(graph_or_batch, runs, data, origin, destination, workflow)
+        if not isinstance(prepend, bool):
+            raise ValidationError(f"prepend must be a bool, got {prepend!r}")
+        features = await self._client.app.features()
+        _check_batch_data(batch, features.invocations)
+        watcher = get_watcher(self._client, queue_id)
+        await watcher.start()
+        result = await self._parsed(
+            EnqueueBatchResult,
+            "POST",
+            f"{_q(queue_id)}/enqueue_batch",
+            json={"batch": batch, "prepend": prepend},
+            timeout=timeout,
+        )
+        batch_id = str(result.batch.get("batch_id"))
+        item_ids = result.item_ids
+        if item_ids is None:  # 5.x servers do not say which items they made
+            item_ids = [
+                item.item_id for item in await self.list_all(queue_id=queue_id) if item.batch_id == batch_id
+            ]
+        return BatchHandle(
+            self._client,
+            queue_id=queue_id,
+            batch_id=batch_id,
+            item_ids=sorted(item_ids),
+            origin=result.batch.get("origin"),
+            destination=result.batch.get("destination"),
+        )
+
+    async def run(
+        self,
+        graph: Mapping[str, Any],
+        *,
+        origin: str | None = None,
+        destination: str | None = None,
+        queue_id: str = "default",
+        wait_timeout: float | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Enqueue one graph, wait for it and return its outputs per source node id.
+
+        Raises ``JobFailedError`` / ``JobCanceledError`` / ``WaitTimeoutError`` like ``wait()``.
+        """
+        batch = await self.enqueue(
+            graph, origin=origin, destination=destination, queue_id=queue_id, timeout=timeout
+        )
+        job = batch.jobs[0]
+        await job.wait(timeout=wait_timeout)
+        return await job.outputs(timeout=timeout)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def status(self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> QueueStatus:
+        """The queue's counts per status and whether the processor is running."""
+        return await self._parsed(QueueStatus, "GET", f"{_q(queue_id)}/status", timeout=timeout)
+
+    async def get(
+        self, item_id: int, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> QueueItem:
+        """One queue item with its session (results, errors)."""
+        return await self._parsed(QueueItem, "GET", f"{_q(queue_id)}/i/{_item_id(item_id)}", timeout=timeout)
+
+    async def current(
+        self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> QueueItem | None:
+        """The item running now, or ``None``."""
+        item: QueueItem | None = await self._parsed(
+            QueueItem | None, "GET", f"{_q(queue_id)}/current", timeout=timeout
+        )
+        return item
+
+    async def next(self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> QueueItem | None:
+        """The item that will run next, or ``None``."""
+        item: QueueItem | None = await self._parsed(
+            QueueItem | None, "GET", f"{_q(queue_id)}/next", timeout=timeout
+        )
+        return item
+
+    async def batch_status(
+        self, batch_id: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> BatchStatus:
+        """Counts per status of one batch."""
+        return await self._parsed(BatchStatus, "GET", f"{_q(queue_id)}/b/{batch_id}/status", timeout=timeout)
+
+    async def counts_by_destination(
+        self, destination: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> QueueCounts:
+        """Counts per status of the items sent to ``destination``."""
+        return await self._parsed(
+            QueueCounts,
+            "GET",
+            f"{_q(queue_id)}/counts_by_destination",
+            params={"destination": destination},
+            timeout=timeout,
+        )
+
+    def list(
+        self,
+        *,
+        queue_id: str = "default",
+        status: str | Iterable[str] | None = None,
+        batch_id: str | None = None,
+        origin: str | None = None,
+        destination: str | None = None,
+        order: str = "desc",
+        limit: int = 100,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> AsyncPaginator[QueueItem]:
+        """Queue items, newest first (``order="asc"``: oldest first), filtered on the client side.
+
+        Pages are ``limit`` item ids each; filters apply within a page, so a filtered page can hold
+        fewer than ``limit`` items. ``async for`` walks them all.
+        """
+        if order not in ("asc", "desc"):
+            raise ValidationError(f"order must be 'asc' or 'desc', got {order!r}")
+        if not 1 <= limit <= _MAX_IDS:
+            raise ValidationError(f"limit must be between 1 and {_MAX_IDS}, got {limit}")
+        statuses = {status} if isinstance(status, str) else (set(status) if status is not None else None)
+        base = _q(queue_id)
+
+        async def fetch(offset: int, page_limit: int) -> AsyncPage[QueueItem]:
+            ids = await self._json(
+                "GET", f"{base}/item_ids", params={"order_dir": order.upper()}, timeout=timeout
+            )
+            all_ids = [int(i) for i in ids.get("item_ids", [])]
+            wanted = all_ids[offset : offset + page_limit]
+            items = await self.items_by_ids(wanted, queue_id=queue_id, timeout=timeout) if wanted else []
+            rank = {item_id: n for n, item_id in enumerate(wanted)}
+            items.sort(key=lambda item: rank.get(item.item_id, 0))
+            kept = [
+                item
+                for item in items
+                if (statuses is None or item.status in statuses)
+                and (batch_id is None or item.batch_id == batch_id)
+                and (origin is None or item.origin == origin)
+                and (destination is None or item.destination == destination)
+            ]
+            total = int(ids.get("total_count", len(all_ids)))
+            return _IdsPage(kept, offset=offset, limit=page_limit, total=total, fetch=fetch, raw=len(wanted))
+
+        return AsyncPaginator(fetch, limit=limit)
+
+    async def list_all(
+        self, *, queue_id: str = "default", destination: str | None = None, timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[QueueItem]:
+        """Every queue item in one request (optionally only those sent to ``destination``)."""
+        params = {"destination": destination} if destination is not None else None
+        return await self._parsed(
+            builtins.list[QueueItem], "GET", f"{_q(queue_id)}/list_all", params=params, timeout=timeout
+        )
+
+    async def items_by_ids(
+        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[QueueItem]:
+        """The queue items with these ids (missing ids are left out)."""
+        out: builtins.list[QueueItem] = []
+        ids = [_item_id(i) for i in item_ids]
+        for start in range(0, len(ids), _MAX_IDS):
+            out += await self._parsed(
+                builtins.list[QueueItem],
+                "POST",
+                f"{_q(queue_id)}/items_by_ids",
+                json={"item_ids": ids[start : start + _MAX_IDS]},
+                timeout=timeout,
+            )
+        return out
+
+    async def summaries(
+        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[QueueItemSummary]:
+        """Light summaries (status, batch, timestamps) of these items; missing ids are left out."""
+        out: builtins.list[QueueItemSummary] = []
+        ids = [_item_id(i) for i in item_ids]
+        for start in range(0, len(ids), _MAX_IDS):
+            out += await self._parsed(
+                builtins.list[QueueItemSummary],
+                "POST",
+                f"{_q(queue_id)}/item_summaries_by_ids",
+                json={"item_ids": ids[start : start + _MAX_IDS]},
+                timeout=timeout,
+            )
+        return out
+
+    # -- canceling and deleting ----------------------------------------------------------------
+
+    async def cancel(
+        self, item_id: int, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> QueueItem:
+        """Cancel one item (a running node still finishes); returns the item."""
+        return await self._parsed(
+            QueueItem, "PUT", f"{_q(queue_id)}/i/{_item_id(item_id)}/cancel", timeout=timeout
+        )
+
+    async def cancel_batches(
+        self, batch_ids: Iterable[str], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> int:
+        """Cancel every unfinished item of these batches; returns how many were canceled."""
+        ids = [str(b) for b in batch_ids]
+        result = await self._parsed(
+            CanceledResult,
+            "PUT",
+            f"{_q(queue_id)}/cancel_by_batch_ids",
+            json={"batch_ids": ids},
+            timeout=timeout,
+        )
+        return result.canceled
+
+    async def cancel_destination(
+        self, destination: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> int:
+        """Cancel every unfinished item sent to ``destination``; returns how many."""
+        result = await self._parsed(
+            CanceledResult,
+            "PUT",
+            f"{_q(queue_id)}/cancel_by_destination",
+            params={"destination": destination},
+            timeout=timeout,
+        )
+        return result.canceled
+
+    async def cancel_all_except_current(
+        self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> int:
+        """Cancel every pending item (the running one goes on); returns how many."""
+        result = await self._parsed(
+            CanceledResult, "PUT", f"{_q(queue_id)}/cancel_all_except_current", timeout=timeout
+        )
+        return result.canceled
+
+    async def delete(
+        self, item_id: int, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> None:
+        """Delete one item (canceling it first if it runs)."""
+        await self._request("DELETE", f"{_q(queue_id)}/i/{_item_id(item_id)}", timeout=timeout)
+
+    async def delete_destination(
+        self, destination: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> int:
+        """Delete every item sent to ``destination``; returns how many."""
+        result = await self._parsed(
+            DeletedResult, "DELETE", f"{_q(queue_id)}/d/{destination}", timeout=timeout
+        )
+        return result.deleted
+
+    async def delete_all_except_current(
+        self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> int:
+        """Delete every pending item (the running one goes on); returns how many."""
+        result = await self._parsed(
+            DeletedResult, "PUT", f"{_q(queue_id)}/delete_all_except_current", timeout=timeout
+        )
+        return result.deleted
+
+    async def prune(self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> int:
+        """Delete finished (completed, failed, canceled) items; returns how many."""
+        return (await self._parsed(DeletedResult, "PUT", f"{_q(queue_id)}/prune", timeout=timeout)).deleted
+
+    async def clear(self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> int:
+        """Cancel the running item and delete every item; returns how many were deleted."""
+        return (await self._parsed(DeletedResult, "PUT", f"{_q(queue_id)}/clear", timeout=timeout)).deleted
+
+    # -- processor and retries -----------------------------------------------------------------
+
+    async def pause(self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> ProcessorStatus:
+        """Pause the processor (the running item finishes; nothing new starts)."""
+        return await self._parsed(ProcessorStatus, "PUT", f"{_q(queue_id)}/processor/pause", timeout=timeout)
+
+    async def resume(self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> ProcessorStatus:
+        """Resume the processor."""
+        return await self._parsed(ProcessorStatus, "PUT", f"{_q(queue_id)}/processor/resume", timeout=timeout)
+
+    async def retry(
+        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> RetryItemsResult:
+        """Re-enqueue failed or canceled items (as new items); ``retried_item_ids`` are the originals."""
+        ids = [_item_id(i) for i in item_ids]
+        return await self._parsed(
+            RetryItemsResult, "PUT", f"{_q(queue_id)}/retry_items_by_id", json=ids, timeout=timeout
+        )
+
+
+class _IdsPage(AsyncPage[QueueItem]):
+    """A page over item ids: whether there is a next page depends on the ids, not the filtered items."""
+
+    def __init__(self, items: list[QueueItem], *, raw: int, **kwargs: Any) -> None:
+        super().__init__(items, **kwargs)
+        self._raw = raw
+
+    def has_next_page(self) -> bool:
+        return self._fetch is not None and self.total is not None and self.offset + self._raw < self.total
+
+    async def next_page(self) -> AsyncPage[QueueItem]:
+        if not self.has_next_page() or self._fetch is None:
+            return AsyncPage([], offset=self.offset + self._raw, limit=self.limit, total=self.total)
+        return await self._fetch(self.offset + self._raw, self.limit)
+
+
+def _item_id(item_id: Any) -> int:
+    if isinstance(item_id, bool) or not isinstance(item_id, int) or item_id < 0:
+        raise ValidationError(f"a queue item id must be a non-negative int, got {item_id!r}")
+    return item_id
+
+
+def _build_batch(
+    graph_or_batch: Mapping[str, Any],
+    runs: int | None,
+    data: Sequence[Sequence[Mapping[str, Any]]] | None,
+    origin: str | None,
+    destination: str | None,
+    workflow: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    if not isinstance(graph_or_batch, Mapping):
+        raise ValidationError(f"expected a graph or batch dict, got {type(graph_or_batch).__name__}")
+    source = copy.deepcopy(dict(graph_or_batch))
+    batch: dict[str, Any] = source if "graph" in source else {"graph": source}
+    unknown = set(batch) - {"graph", "runs", "data", "origin", "destination", "workflow", "batch_id"}
+    if unknown:
+        raise ValidationError(f"unknown batch field(s): {sorted(unknown)}")
+    graph = batch["graph"]
+    if not isinstance(graph, Mapping) or not isinstance(graph.get("nodes"), Mapping):
+        raise ValidationError("the graph needs a 'nodes' mapping of node id -> node")
+    if not isinstance(graph.get("edges", []), list):
+        raise ValidationError("the graph's 'edges' must be a list")
+    for node_id, node in graph["nodes"].items():
+        if not isinstance(node, Mapping) or not isinstance(node.get("type"), str):
+            raise ValidationError(f"graph node {node_id!r} needs a string 'type'")
+    if runs is not None:
+        batch["runs"] = runs
+    batch.setdefault("runs", 1)
+    if isinstance(batch["runs"], bool) or not isinstance(batch["runs"], int) or batch["runs"] < 1:
+        raise ValidationError(f"runs must be an int of 1 or more, got {batch['runs']!r}")
+    if data is not None:
+        batch["data"] = copy.deepcopy([list(group) for group in data])
+    for key, value in (("origin", origin), ("destination", destination)):
+        if value is not None:
+            batch[key] = value
+        if batch.get(key) is not None and not isinstance(batch[key], str):
+            raise ValidationError(f"{key} must be a string, got {batch[key]!r}")
+    if not batch.get("origin"):
+        batch["origin"] = new_origin()
+    if workflow is not None:
+        batch["workflow"] = copy.deepcopy(dict(workflow))
+    return batch
+
+
+def _check_batch_data(batch: Mapping[str, Any], schemas: InvocationSchemas) -> None:
+    """Refuse batch data that would poison the queue (see the module docstring of jobs)."""
+    data = batch.get("data")
+    if data is None:
+        return
+    nodes = batch["graph"]["nodes"]
+    if not isinstance(data, list):
+        raise BatchDataError("batch data must be a list of groups (lists) of {node_path, field_name, items}")
+    for g, group in enumerate(data):
+        if not isinstance(group, list) or not group:
+            raise BatchDataError(f"batch data group {g} must be a non-empty list")
+        lengths = set()
+        for datum in group:
+            if not isinstance(datum, Mapping) or set(datum) - {"node_path", "field_name", "items"}:
+                raise BatchDataError(
+                    f"group {g}: each datum is {{node_path, field_name, items}}, got {datum!r}"
+                )
+            node_path, field_name, items = datum.get("node_path"), datum.get("field_name"), datum.get("items")
+            node = nodes.get(node_path) if isinstance(node_path, str) else None
+            if node is None:
+                raise BatchDataError(f"group {g}: node {node_path!r} is not in the graph")
+            where = f"node {node_path!r} ({node['type']}) field {field_name!r}"
+            if not isinstance(items, list) or not items:
+                raise BatchDataError(f"{where}: items must be a non-empty list")
+            lengths.add(len(items))
+            spec = schemas.field(node["type"], str(field_name))
+            if spec is None:
+                if node["type"] in schemas:
+                    raise BatchDataError(f"{where}: the node type has no such input field")
+                continue  # a node type the schema does not describe: the server's 422 will say
+            for index, item in enumerate(items):
+                reason = spec.check(item)
+                if reason is not None:
+                    raise BatchDataError(f"{where}: item {index} ({item!r}) does not fit: {reason}")
+        if len(lengths) > 1:
+            raise BatchDataError(
+                f"group {g}: zipped items must all have the same length, got {sorted(lengths)}"
+            )

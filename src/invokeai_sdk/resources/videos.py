@@ -1,0 +1,252 @@
+"""``ivk.videos``: upload, list, fetch, download, star and delete gallery videos (servers with videos)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .._download import content_disposition_filename, precheck_target, resolve_target, stream_to_file
+from .._errors import ValidationError
+from .._pagination import AsyncPage, AsyncPaginator
+from .._types import NOT_GIVEN, TimeoutArg
+from ..types.boards import UNCATEGORIZED
+from ..types.images import ImageCategory, ImageOrigin, ImageSize, SortOrder
+from ..types.videos import (
+    DeleteVideosResult,
+    StarredVideosResult,
+    UnstarredVideosResult,
+    VideoDTO,
+    VideoNames,
+)
+from ._base import AsyncAPIResource
+from ._uploads import UploadSource, chunked, name_list, read_upload, sniff_mp4
+from .boards import BATCH_LIMIT, BoardRef, board_id_of
+from .images import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_categories, gallery_filters
+
+__all__ = ["VideosResource"]
+
+
+def _video_path(name: str, suffix: str = "") -> str:
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValidationError(f"A video name must be a non-empty string without '/', got {name!r}.")
+    return f"/api/v1/videos/i/{name}{suffix}"
+
+
+def _size_suffix(size: str) -> str:
+    if size not in ("full", "thumbnail"):
+        raise ValidationError(f"size must be 'full' or 'thumbnail', got {size!r}.")
+    return f"/{size}"
+
+
+class VideosResource(AsyncAPIResource):
+    """Gallery videos (MP4, H.264). On a server without the videos API every call raises
+    :class:`FeatureNotSupportedError`."""
+
+    async def upload(
+        self,
+        source: UploadSource,
+        *,
+        board: BoardRef | None = None,
+        category: ImageCategory = "general",
+        is_intermediate: bool = False,
+        metadata: dict[str, Any] | None = None,
+        session_id: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> VideoDTO:
+        """Upload an MP4 video (H.264) from a path, bytes or a binary file object.
+
+        A file that is not MP4 raises :class:`ValidationError` before sending; one the server cannot
+        decode (another codec, a broken file) raises :class:`UnsupportedMediaTypeError`.
+        """
+        await self._require("videos")
+        data, file_name = await read_upload(source, default_name="video.mp4")
+        if not sniff_mp4(data):
+            raise ValidationError(f"{file_name!r} is not an MP4 video (the only container the server takes).")
+        if not file_name.lower().endswith(".mp4"):
+            file_name += ".mp4"
+        form: dict[str, str] = {}
+        if metadata is not None:
+            if not isinstance(metadata, dict):
+                raise ValidationError("metadata must be a dict (it is sent as a JSON object).")
+            form["metadata"] = json.dumps(metadata)
+        check_categories([category])
+        board_id = None if board is None else board_id_of(board)
+        params = {
+            "video_category": category,
+            "is_intermediate": is_intermediate,
+            "board_id": None if board_id == UNCATEGORIZED else board_id,
+            "session_id": session_id,
+        }
+        return await self._parsed(
+            VideoDTO,
+            "POST",
+            "/api/v1/videos/upload",
+            params=params,
+            files={"file": (file_name, data, "video/mp4")},
+            data=form or None,
+            timeout=timeout,
+        )
+
+    async def get(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> VideoDTO:
+        """One video's record; :class:`NotFoundError` when there is no such video."""
+        await self._require("videos")
+        return await self._parsed(VideoDTO, "GET", _video_path(video_name), timeout=timeout)
+
+    def list(
+        self,
+        *,
+        board: BoardRef | None = None,
+        categories: str | Iterable[str] | None = None,
+        is_intermediate: bool | None = None,
+        origin: ImageOrigin | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        offset: int = 0,
+        limit: int = DEFAULT_PAGE_SIZE,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> AsyncPaginator[VideoDTO]:
+        """Videos matching every filter given. ``await`` it for one page, ``async for`` for all of them."""
+        if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValidationError(f"offset must be 0 or more and limit 1 to {MAX_PAGE_SIZE}.")
+        params = gallery_filters(
+            board,
+            categories,
+            is_intermediate,
+            origin,
+            starred_first,
+            order,
+            search,
+            origin_param="video_origin",
+        )
+
+        async def fetch(offset: int, limit: int) -> AsyncPage[VideoDTO]:
+            await self._require("videos")
+            data = await self._json(
+                "GET", "/api/v1/videos/", params={**params, "offset": offset, "limit": limit}, timeout=timeout
+            )
+            items = [VideoDTO.model_validate(item) for item in data["items"]]
+            return AsyncPage(items, offset=offset, limit=limit, total=data.get("total"), fetch=fetch)
+
+        return AsyncPaginator(fetch, offset=offset, limit=limit)
+
+    async def names(
+        self,
+        *,
+        board: BoardRef | None = None,
+        categories: str | Iterable[str] | None = None,
+        is_intermediate: bool | None = None,
+        origin: ImageOrigin | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> VideoNames:
+        """Every matching video name in gallery order (one request), with starred and total counts."""
+        await self._require("videos")
+        params = gallery_filters(
+            board,
+            categories,
+            is_intermediate,
+            origin,
+            starred_first,
+            order,
+            search,
+            origin_param="video_origin",
+        )
+        return await self._parsed(VideoNames, "GET", "/api/v1/videos/names", params=params, timeout=timeout)
+
+    async def download(
+        self, video_name: str, *, size: ImageSize = "full", timeout: TimeoutArg = NOT_GIVEN
+    ) -> bytes:
+        """The MP4 file in memory, or its WebP thumbnail with ``size="thumbnail"``."""
+        await self._require("videos")
+        response = await self._request("GET", _video_path(video_name, _size_suffix(size)), timeout=timeout)
+        return response.content
+
+    async def download_to(
+        self,
+        video_name: str,
+        path_or_dir: str | os.PathLike[str],
+        *,
+        size: ImageSize = "full",
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Path:
+        """Stream the video to disk in constant memory, atomically; return the path written.
+
+        As :meth:`ImagesResource.download_to`: a directory gets the file under its (checked) name.
+        """
+        await self._require("videos")
+        path = _video_path(video_name, _size_suffix(size))
+        default = video_name if size == "full" else f"{video_name.rsplit('.', 1)[0]}.webp"
+        precheck_target(path_or_dir, default)  # refuse a bad name before sending anything
+        async with self._stream("GET", path, timeout=timeout) as response:
+            served = content_disposition_filename(response.headers.get("content-disposition"))
+            target = resolve_target(path_or_dir, served or default)
+            await stream_to_file(response, target)
+        return target
+
+    async def star(
+        self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> StarredVideosResult:
+        """Star videos (one name or many)."""
+        await self._require("videos")
+        result = StarredVideosResult()
+        for batch in chunked(name_list(names, what="video"), BATCH_LIMIT):
+            part = await self._parsed(
+                StarredVideosResult,
+                "POST",
+                "/api/v1/videos/star",
+                json={"video_names": batch},
+                timeout=timeout,
+            )
+            result.starred_videos += part.starred_videos
+            result.failed_videos += part.failed_videos
+            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
+        return result
+
+    async def unstar(
+        self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> UnstarredVideosResult:
+        """Unstar videos (one name or many)."""
+        await self._require("videos")
+        result = UnstarredVideosResult()
+        for batch in chunked(name_list(names, what="video"), BATCH_LIMIT):
+            part = await self._parsed(
+                UnstarredVideosResult,
+                "POST",
+                "/api/v1/videos/unstar",
+                json={"video_names": batch},
+                timeout=timeout,
+            )
+            result.unstarred_videos += part.unstarred_videos
+            result.failed_videos += part.failed_videos
+            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
+        return result
+
+    async def delete(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteVideosResult:
+        """Delete one video; :class:`NotFoundError` when there is no such video."""
+        await self._require("videos")
+        return await self._parsed(DeleteVideosResult, "DELETE", _video_path(video_name), timeout=timeout)
+
+    async def delete_many(
+        self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> DeleteVideosResult:
+        """Delete several videos; names that do not exist are skipped."""
+        await self._require("videos")
+        result = DeleteVideosResult()
+        for batch in chunked(name_list(names, what="video"), BATCH_LIMIT):
+            part = await self._parsed(
+                DeleteVideosResult,
+                "POST",
+                "/api/v1/videos/delete",
+                json={"video_names": batch},
+                timeout=timeout,
+            )
+            result.deleted_videos += part.deleted_videos
+            result.failed_videos += part.failed_videos
+            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
+        return result

@@ -1,0 +1,276 @@
+"""``ivk.workflows``: the server's workflow library, and running GUI workflows from code."""
+
+from __future__ import annotations
+
+import builtins
+import os
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._errors import NotFoundError, ValidationError, WorkflowError, WorkflowInputError
+from .._types import NOT_GIVEN, TimeoutArg
+from ..workflows import Pending, WorkflowDocument
+from ..workflows._generators import SERVER_KINDS, expand_generator, generator_kind, generator_settings
+from ..workflows._models import ModelBinding, bind_document_models
+from ..workflows._run import WorkflowRun
+from ..workflows._sweep import SweepKey
+from ..workflows._values import MODEL_KEYS
+from ._workflow_library import WorkflowLibrary
+
+if TYPE_CHECKING:
+    from ..types.models import ModelConfig
+
+__all__ = ["WorkflowsResource"]
+
+_ASSET_CATEGORIES = ("control", "mask", "user", "other")
+WorkflowLike = WorkflowDocument | str | os.PathLike[str] | bytes | Mapping[str, Any]
+"""A document, a file path, JSON text, a parsed dict, or the id of a workflow in the server library."""
+
+
+class WorkflowsResource(WorkflowLibrary):
+    """The workflow library (list, get, create, update, delete, tags, counts), loading and :meth:`run`."""
+
+    # -- documents ---------------------------------------------------------------------------
+
+    async def load(self, source: WorkflowLike, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowDocument:
+        """A document typed with this server's node schemas, from a path, JSON, dict or library id.
+
+        A :class:`WorkflowDocument` given is copied (with its values) and bound to this server.
+        """
+        features = await self._client.app.features(timeout=timeout)
+        if isinstance(source, WorkflowDocument):
+            return source.copy().bind(features.invocations)
+        if isinstance(source, str) and not source.lstrip().startswith("{") and not _is_file(source):
+            try:
+                record = await self.get(source, timeout=timeout)
+            except NotFoundError as exc:
+                raise WorkflowError(
+                    f"{source!r} is neither a workflow file nor a library workflow id"
+                ) from exc
+            return record.document().bind(features.invocations)
+        return WorkflowDocument.load(source).bind(features.invocations)
+
+    async def from_image(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowDocument:
+        """The workflow embedded in an image (outputs of workflow runs carry it), bound to this server.
+
+        Raises :class:`WorkflowError` when the image carries no workflow.
+        """
+        embedded = await self._client.images.workflow(image_name, timeout=timeout)
+        if embedded.workflow is None:
+            raise WorkflowError(f"image {image_name!r} carries no workflow")
+        return await self.load(embedded.workflow, timeout=timeout)
+
+    async def prepare(self, workflow: WorkflowLike, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowDocument:
+        """A copy bound to this server with uploads done and model names resolved, ready to build."""
+        doc = await self.load(workflow, timeout=timeout)
+        pending = doc.pending
+        if not pending:
+            return doc
+        for (node_id, field_name), value in pending.items():
+            resolved = await self._resolve(doc, node_id, field_name, value, timeout)
+            doc.inputs[node_id, field_name] = resolved
+        return doc
+
+    async def _resolve(
+        self, doc: WorkflowDocument, node_id: str, field_name: str, value: Any, timeout: TimeoutArg
+    ) -> Any:
+        if isinstance(value, list):
+            return [await self._resolve(doc, node_id, field_name, v, timeout) for v in value]
+        if not isinstance(value, Pending):
+            return value
+        if value.kind == "upload":
+            image = await self._client.images.upload(value.value, timeout=timeout)
+            return image.image_name
+        spec = doc.field_spec(node_id, field_name)
+        return await self._find_model(str(value.value), spec.raw if spec else {}, timeout)
+
+    async def _find_model(self, wanted: str, field: Mapping[str, Any], timeout: TimeoutArg) -> dict[str, Any]:
+        models = await self._client.models.list(timeout=timeout).to_list()
+        matches = [m for m in models if m.key == wanted] or [m for m in models if m.name == wanted]
+        bases, types = field.get("ui_model_base"), field.get("ui_model_type")
+        if len(matches) > 1 and (bases or types):
+            matches = [
+                m
+                for m in matches
+                if (not bases or str(m.base) in bases) and (not types or str(m.type) in types)
+            ]
+        if len(matches) != 1:
+            found = "no installed model" if not matches else f"{len(matches)} installed models"
+            raise WorkflowInputError(f"{found} with key or name {wanted!r}")
+        return _identifier(matches[0])
+
+    async def bind_models(
+        self, workflow: WorkflowDocument, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[ModelBinding]:
+        """Re-point every model field of ``workflow`` (in place) at an installed model; return the changes.
+
+        Each model field is matched by hash, then name, then base and type; fields that match nothing
+        raise :class:`WorkflowInputError` listing them (and nothing is changed).
+        """
+        features = await self._client.app.features(timeout=timeout)
+        if workflow.schemas is None:
+            workflow.bind(features.invocations)
+        models = await self._client.models.list(timeout=timeout).to_list()
+        return bind_document_models(workflow, [_identifier(m) for m in models])
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def build_batch(
+        self,
+        workflow: WorkflowLike,
+        *,
+        board: Any = None,
+        sweep: Mapping[SweepKey, Sequence[Any]] | None = None,
+        zip: Iterable[Iterable[SweepKey]] = (),
+        runs: int = 1,
+        origin: str = "workflows",
+        destination: str = "gallery",
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> dict[str, Any]:
+        """The ``batch`` :meth:`run` would enqueue (inputs resolved on this server), without enqueueing."""
+        doc = await self.prepare(workflow, timeout=timeout)
+        generated = await self._server_generators(doc, timeout)
+        auto_board = _board_id(board)
+        if sweep:
+            sweep = {
+                key: await self._resolve_sweep(doc, key, values, timeout) for key, values in sweep.items()
+            }
+        return doc.to_batch(
+            runs=runs,
+            sweep=sweep,
+            zip=zip,
+            auto_board=auto_board,
+            origin=origin,
+            destination=destination,
+            generated=generated,
+        )
+
+    async def _server_generators(
+        self, doc: WorkflowDocument, timeout: TimeoutArg
+    ) -> dict[str, builtins.list[Any]]:
+        generated: dict[str, builtins.list[Any]] = {}
+        for node_id, value in doc.generators.items():
+            if generator_kind(value, f"generator {node_id!r}") in SERVER_KINDS:
+                generated[node_id] = await self.expand_generator(value, timeout=timeout)
+        return generated
+
+    async def expand_generator(
+        self, generator: Mapping[str, Any], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[Any]:
+        """The items a generator node's setting gives, as the GUI computes them (on this server if needed).
+
+        ``generator`` is a generator node's ``generator`` value, e.g. ``{"type":
+        "integer_generator_arithmetic_sequence", "start": 0, "step": 2, "count": 5}``. Dynamic prompts
+        are expanded by the server's dynamicprompts utility; ``image_generator_images_from_board``
+        lists the board's (non-intermediate) images as ``{"image_name": ...}`` items.
+        """
+        kind = generator_kind(generator, "generator")
+        if kind not in SERVER_KINDS:
+            return expand_generator(generator)
+        settings = generator_settings(generator, "generator")
+        if kind == "image_generator_images_from_board":
+            board_id = settings.get("board_id")
+            if not isinstance(board_id, str) or not board_id.strip():
+                raise WorkflowError("image_generator_images_from_board has no board_id set")
+            categories = ("general",) if settings.get("category") != "assets" else _ASSET_CATEGORIES
+            names = await self._client.boards.image_names(
+                board_id.strip(), categories=categories, is_intermediate=False, timeout=timeout
+            )
+            return [{"image_name": name} for name in names]
+        combinatorial = kind == "string_generator_dynamic_prompts_combinatorial"
+        body: dict[str, Any] = {
+            "prompt": settings["input"],
+            "max_prompts": int(settings["maxPrompts" if combinatorial else "count"]),
+            "combinatorial": combinatorial,
+        }
+        if not combinatorial:
+            body["seed"] = (
+                settings.get("seed") if settings.get("seed") is not None else random.randrange(2**31)
+            )
+        answer = await self._json("POST", "/api/v1/utilities/dynamicprompts", json=body, timeout=timeout)
+        if answer.get("error"):
+            raise WorkflowError(
+                f"{kind}: the server could not expand {settings['input']!r}: {answer['error']}"
+            )
+        return [str(p) for p in answer.get("prompts", [])]
+
+    async def _resolve_sweep(
+        self, doc: WorkflowDocument, key: SweepKey, values: Sequence[Any], timeout: TimeoutArg
+    ) -> builtins.list[Any]:
+        target = doc._sweep_target(key)
+        spec = doc.field_spec(*target)
+        if spec is None or spec.kind not in ("image", "model"):
+            return builtins.list(values)
+        out = []
+        for value in values:
+            if spec.kind == "image" and isinstance(value, bytes | bytearray | os.PathLike):
+                value = (
+                    await self._client.images.upload(
+                        bytes(value) if isinstance(value, bytearray) else value, timeout=timeout
+                    )
+                ).image_name
+            elif spec.kind == "model" and isinstance(value, str):
+                value = await self._find_model(value, spec.raw, timeout)
+            out.append(value)
+        return out
+
+    async def run(
+        self,
+        workflow: WorkflowLike,
+        *,
+        board: Any = None,
+        sweep: Mapping[SweepKey, Sequence[Any]] | None = None,
+        zip: Iterable[Iterable[SweepKey]] = (),
+        runs: int = 1,
+        prepend: bool = False,
+        origin: str = "workflows",
+        destination: str = "gallery",
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> WorkflowRun:
+        """Enqueue a workflow as the GUI would and return its run (wrapping the queue's batch handle).
+
+        ``workflow`` is a document, a file path, JSON, a dict or a library id. ``board`` (a board id or
+        DTO) is where board fields left at ``"auto"`` save their images. ``sweep`` / ``zip`` / ``runs``
+        multiply the work into one request (see :meth:`WorkflowDocument.to_batch`). Wait with
+        ``await run.wait()``; ``await run.outputs()`` (or ``run[i].outputs()``) gives the results
+        per node id, also reachable by node label.
+        """
+        document = await self.prepare(workflow, timeout=timeout)
+        batch = await self.build_batch(
+            document,
+            board=board,
+            sweep=sweep,
+            zip=zip,
+            runs=runs,
+            origin=origin,
+            destination=destination,
+            timeout=timeout,
+        )
+        handle = await self._client.queue.enqueue(batch, prepend=prepend, timeout=timeout)
+        return WorkflowRun(handle, document)
+
+
+def _is_file(source: str) -> bool:
+    try:
+        return Path(source).is_file()
+    except OSError:
+        return False
+
+
+def _board_id(board: Any) -> str | None:
+    if board is None or board in ("auto", "none"):
+        return None
+    if isinstance(board, str):
+        return board
+    board_id = board.get("board_id") if isinstance(board, Mapping) else getattr(board, "board_id", None)
+    if not isinstance(board_id, str):
+        raise ValidationError(f"board must be a board id or board DTO, got {board!r}")
+    return board_id
+
+
+def _identifier(model: ModelConfig | Mapping[str, Any]) -> dict[str, Any]:
+    get = model.get if isinstance(model, Mapping) else lambda k: getattr(model, k, None)
+    out = {k: get(k) for k in MODEL_KEYS}
+    return {k: str(v) for k, v in out.items() if v is not None}

@@ -1,0 +1,285 @@
+"""The sync runtime: private loop, Ctrl-C, fork, callers with a running loop, threads, closing.
+
+What a real InvokeAI server will not do on demand (hang for a while, serve a forked child while we
+watch) runs against a small HTTP server in this process (real sockets) or an httpx mock transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import faulthandler
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from invokeai_sdk import InvokeAI, SyncInAsyncContextWarning, SyncRuntimeError
+from invokeai_sdk._sync import runtime
+
+VERSION_PATH = "/api/v1/app/version"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        server = self.server
+        assert isinstance(server, _Server)
+        server.hits += 1
+        if self.path.startswith(VERSION_PATH):
+            body = json.dumps({"version": "6.14.2", "pid": os.getpid()}).encode()
+        elif self.path.startswith("/api/v1/images/"):
+            body = json.dumps(_image_page(self.path)).encode()
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _image_page(path: str) -> dict[str, object]:
+    query = httpx.URL(path).params
+    offset, limit, total = int(query.get("offset", 0)), int(query.get("limit", 10)), 25
+    names = [f"img-{i}.png" for i in range(offset, min(offset + limit, total))]
+    return {"items": [_image(n) for n in names], "offset": offset, "limit": limit, "total": total}
+
+
+def _image(name: str) -> dict[str, object]:
+    return {
+        "image_name": name,
+        "image_url": f"/api/v1/images/i/{name}/full",
+        "thumbnail_url": f"/api/v1/images/i/{name}/thumbnail",
+        "image_origin": "external",
+        "image_category": "user",
+        "width": 8,
+        "height": 8,
+        "created_at": "2026-01-01 00:00:00",
+        "updated_at": "2026-01-01 00:00:00",
+        "is_intermediate": False,
+        "starred": False,
+        "has_workflow": False,
+    }
+
+
+class _Server(ThreadingHTTPServer):
+    hits = 0
+
+
+@pytest.fixture(scope="module")
+def http_server() -> Iterator[str]:
+    """A tiny real HTTP server answering the version and image-list endpoints."""
+    server = _Server(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _hanging_client(cancelled: threading.Event, started: threading.Event) -> InvokeAI:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return httpx.Response(200, json={"version": "never"})
+
+    return InvokeAI(
+        "http://invoke.test", http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    )
+
+
+def test_calls_run_on_one_private_loop_thread(http_server: str) -> None:
+    with InvokeAI(http_server) as ivk:
+        assert ivk.app.version() == "6.14.2"
+        rt = runtime.get_runtime()
+        loop_thread = rt._loop_thread
+        assert loop_thread is not None and loop_thread != threading.get_ident()
+        assert ivk.app.version() == "6.14.2"
+        assert rt._loop_thread == loop_thread  # the same loop serves every call
+    assert ivk.is_closed
+
+
+def test_ctrl_c_cancels_the_task_on_the_loop() -> None:
+    cancelled, started = threading.Event(), threading.Event()
+    ivk = _hanging_client(cancelled, started)
+    timer = threading.Timer(0.5, lambda: started.wait(5) and os.kill(os.getpid(), signal.SIGINT))
+    # a script's Ctrl-C: Python's default handler (an earlier asyncio runner may have left its own)
+    # (and no event loop of the test runner may see the signal through its wakeup fd)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    wakeup_fd = signal.set_wakeup_fd(-1)
+    timer.start()
+    began = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ivk.app.version(timeout=60)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+        signal.set_wakeup_fd(wakeup_fd)
+    assert time.monotonic() - began < 5
+    assert cancelled.wait(5), "the request task on the loop was not cancelled"
+    ivk.close()
+
+
+def test_caller_running_a_loop_is_served_with_a_one_time_warning(
+    http_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runtime.get_runtime(), "_warned", False)
+    results: list[object] = []
+
+    async def notebook_cell() -> None:
+        with InvokeAI(http_server) as ivk:
+            with pytest.warns(SyncInAsyncContextWarning, match="runs an event loop"):
+                results.append(ivk.app.version())
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                results.append(ivk.app.version())  # no second warning
+
+    asyncio.run(notebook_cell())
+    assert results == ["6.14.2", "6.14.2"]
+
+
+def test_a_call_from_the_loop_thread_itself_is_refused(http_server: str) -> None:
+    with InvokeAI(http_server) as ivk:
+        ivk.app.version()
+
+        async def callback_on_the_loop() -> object:
+            return ivk.app.version()
+
+        with pytest.raises(SyncRuntimeError, match="own event loop"):
+            runtime.call(callback_on_the_loop)
+
+
+def test_eight_threads_share_one_client(http_server: str) -> None:
+    with InvokeAI(http_server) as ivk:
+
+        def work(n: int) -> list[str]:
+            return [str(ivk.app.version()) for _ in range(25)] + [
+                ivk.images.list(limit=10).first_page().items[0].image_name
+            ]
+
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(work, range(8)))
+    assert len(results) == 8
+    assert all(r[:25] == ["6.14.2"] * 25 and r[25] == "img-0.png" for r in results)
+
+
+def test_plain_for_loop_walks_every_page(http_server: str) -> None:
+    with InvokeAI(http_server) as ivk:
+        names = [image.image_name for image in ivk.images.list(limit=10)]
+        assert names == [f"img-{i}.png" for i in range(25)]
+        pages = list(ivk.images.list(limit=10).first_page().iter_pages())
+        assert [len(p) for p in pages] == [10, 10, 5]
+        assert [p.offset for p in pages] == [0, 10, 20]
+
+
+def test_breaking_out_of_an_iterator_stops_its_task(http_server: str) -> None:
+    with InvokeAI(http_server) as ivk:
+        iterator = iter(ivk.images.list(limit=10))
+        first = next(iterator)
+        assert first.image_name == "img-0.png"
+        assert isinstance(iterator, runtime.SyncIterator)
+        task = iterator._task
+        assert task is not None
+        iterator.close()
+        deadline = time.monotonic() + 5
+        while not task.done() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert task.done()
+        with pytest.raises(StopIteration):
+            next(iterator)
+
+
+def test_errors_raised_inside_iteration_reach_the_caller() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"detail": "gone"})
+
+    from invokeai_sdk import NotFoundError
+
+    with (
+        InvokeAI(
+            "http://invoke.test", http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        ) as ivk,
+        pytest.raises(NotFoundError),
+    ):
+        list(ivk.images.list(limit=10))
+
+
+def test_forked_child_gets_a_fresh_loop_and_connection_pool(http_server: str) -> None:
+    ivk = InvokeAI(http_server)
+    assert ivk.app.version() == "6.14.2"  # the parent's loop and pool are in use
+    read_fd, write_fd = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork of a threaded process
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        code = 1
+        faulthandler.dump_traceback_later(20, exit=True)
+        try:
+            version = ivk.app.version(timeout=10)
+            child = ivk._target
+            os.write(write_fd, json.dumps([str(version), id(child)]).encode())
+            ivk.close()
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        reported = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    version, child_client_id = json.loads(reported)
+    assert version == "6.14.2"
+    assert child_client_id != id(ivk._target)  # the child rebuilt its session
+    assert ivk.app.version() == "6.14.2"  # the parent is unaffected
+    ivk.close()
+
+
+def test_forgotten_clients_are_closed_at_exit(http_server: str) -> None:
+    ivk = InvokeAI(http_server)
+    ivk.app.version()
+    copy = ivk.with_options(timeout=5)
+    assert not copy.is_closed
+    runtime._close_at_exit()
+    assert ivk.is_closed and copy.is_closed
+    assert not runtime.get_runtime().started
+
+
+def test_interpreter_exit_with_an_open_client_is_clean(http_server: str) -> None:
+    script = f"from invokeai_sdk import InvokeAI\nivk = InvokeAI({http_server!r})\nprint(ivk.app.version())\n"
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "6.14.2"
+    assert result.stderr == ""
+
+
+def test_with_options_copy_shares_the_session(http_server: str) -> None:
+    with InvokeAI(http_server, max_retries=2) as ivk:
+        copy = ivk.with_options(max_retries=0, timeout=3)
+        assert isinstance(copy, InvokeAI)
+        assert copy.max_retries == 0 and ivk.max_retries == 2
+        assert copy.timeout.read == 3
+        assert copy.app.version() == "6.14.2"
+        assert copy._target._transport is ivk._target._transport
+    assert copy.is_closed
