@@ -48,7 +48,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def codegen(session: nox.Session) -> None:
     """Fail when the generated sync facade is stale (``-- --write`` regenerates it)."""
-    _install(session)
+    _install(session, "lint")
     write = "--write" in session.posargs
     session.run("python", "scripts/gen_sync.py", *([] if write else ["--check"]))
 

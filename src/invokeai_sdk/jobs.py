@@ -14,7 +14,7 @@ one REST poller for all waits, see ``_job_watcher``), and returns at once for fi
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -164,7 +164,7 @@ class BatchHandle:
     def __len__(self) -> int:
         return len(self.jobs)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[JobHandle]:
         return iter(self.jobs)
 
     def __getitem__(self, index: int) -> JobHandle:
@@ -218,6 +218,29 @@ class BatchHandle:
     async def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[dict[str, list[dict[str, Any]]]]:
         """The outputs of every item (see :meth:`JobHandle.outputs`), in enqueue order."""
         return [outputs_of(item) for item in await self.results(timeout=timeout)]
+
+    async def images(
+        self, *, include_intermediate: bool = False, timeout: TimeoutArg = NOT_GIVEN
+    ) -> list[str]:
+        """Names of every image the batch produced, item after item in enqueue order."""
+        return [
+            name
+            for item in await self.results(timeout=timeout)
+            for name in images_of(item, include_intermediate=include_intermediate)
+        ]
+
+    async def download_images(
+        self,
+        to_dir: str | os.PathLike[str],
+        *,
+        include_intermediate: bool = False,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> list[Path]:
+        """Download every image of the batch into ``to_dir`` (atomic writes); return the paths."""
+        target = Path(to_dir)
+        await anyio.Path(target).mkdir(parents=True, exist_ok=True)
+        names = await self.images(include_intermediate=include_intermediate, timeout=timeout)
+        return [await self._client.images.download_to(name, target, timeout=timeout) for name in names]
 
     async def events(self) -> AsyncIterator[Event]:
         """The batch's events until every item is terminal (needs events)."""

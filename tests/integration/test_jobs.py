@@ -142,3 +142,16 @@ async def test_run_returns_outputs(ivk: AsyncInvokeAI) -> None:
     outputs = await ivk.queue.run(math(a=5, b=6), wait_timeout=60)
     assert outputs["sum"][0]["value"] == 11
     assert outputs["s"][0]["value"] == "hello"
+
+
+async def test_batch_images_and_download_images_cover_every_item(ivk: AsyncInvokeAI, tmp_path: Path) -> None:
+    board = await ivk.boards.create("batch images")
+    batch = await ivk.queue.enqueue(image_to_board(board.board_id), runs=3)
+    assert await batch.wait(timeout=60) == ["completed"] * 3
+    names = await batch.images()
+    assert len(names) == 3 and len(set(names)) == 3
+    assert sorted(names) == sorted(await ivk.boards.image_names(board))
+    paths = await batch.download_images(tmp_path / "out")
+    assert [p.name for p in paths] == names
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in paths)
+    assert [job.item_id for job in batch] == batch.item_ids

@@ -1676,6 +1676,22 @@ class SyncWorkflowRun(SyncObject):
         """Every item with its session, in enqueue order."""
         return _call(self._target.results, timeout=timeout)
 
+    def images(self, *, include_intermediate: bool = False, timeout: TimeoutArg = NOT_GIVEN) -> list[str]:
+        """Names of every image the run produced, item after item in enqueue order."""
+        return _call(self._target.images, include_intermediate=include_intermediate, timeout=timeout)
+
+    def download_images(
+        self,
+        to_dir: str | os.PathLike[str],
+        *,
+        include_intermediate: bool = False,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> list[Path]:
+        """Download every image of the run into ``to_dir`` (atomic writes); return the paths."""
+        return _call(
+            self._target.download_images, to_dir, include_intermediate=include_intermediate, timeout=timeout
+        )
+
     def events(self) -> Iterator[Event]:
         """The batch's events until every item is terminal (see ``BatchHandle.events``)."""
         return _iterate(self._target.events)
@@ -1753,6 +1769,22 @@ class SyncBatchHandle(SyncObject):
     def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[dict[str, list[dict[str, Any]]]]:
         """The outputs of every item (see :meth:`JobHandle.outputs`), in enqueue order."""
         return _call(self._target.outputs, timeout=timeout)
+
+    def images(self, *, include_intermediate: bool = False, timeout: TimeoutArg = NOT_GIVEN) -> list[str]:
+        """Names of every image the batch produced, item after item in enqueue order."""
+        return _call(self._target.images, include_intermediate=include_intermediate, timeout=timeout)
+
+    def download_images(
+        self,
+        to_dir: str | os.PathLike[str],
+        *,
+        include_intermediate: bool = False,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> list[Path]:
+        """Download every image of the batch into ``to_dir`` (atomic writes); return the paths."""
+        return _call(
+            self._target.download_images, to_dir, include_intermediate=include_intermediate, timeout=timeout
+        )
 
     def events(self) -> Iterator[Event]:
         """The batch's events until every item is terminal (needs events)."""

@@ -206,6 +206,24 @@ class WorkflowRun:
         """Every item with its session, in enqueue order."""
         return await self.batch.results(timeout=timeout)
 
+    async def images(
+        self, *, include_intermediate: bool = False, timeout: TimeoutArg = NOT_GIVEN
+    ) -> list[str]:
+        """Names of every image the run produced, item after item in enqueue order."""
+        return await self.batch.images(include_intermediate=include_intermediate, timeout=timeout)
+
+    async def download_images(
+        self,
+        to_dir: str | os.PathLike[str],
+        *,
+        include_intermediate: bool = False,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> list[Path]:
+        """Download every image of the run into ``to_dir`` (atomic writes); return the paths."""
+        return await self.batch.download_images(
+            to_dir, include_intermediate=include_intermediate, timeout=timeout
+        )
+
     async def events(self) -> AsyncIterator[Event]:
         """The batch's events until every item is terminal (see ``BatchHandle.events``)."""
         async for event in self.batch.events():
