@@ -30,9 +30,8 @@ async def main() -> None:
         buffer = io.BytesIO()
         picture.save(buffer, format="PNG")
         uploaded = await ivk.images.upload(buffer.getvalue(), board=board)
-        print(
-            f"uploaded {uploaded.image_name} ({uploaded.width}x{uploaded.height}) to board {board.board_name!r}"
-        )
+        size = f"{uploaded.width}x{uploaded.height}"
+        print(f"uploaded {uploaded.image_name} ({size}) to board {board.board_name!r}")
 
         # A workflow exported from the InvokeAI GUI: typed inputs from its form, set from code.
         wf = await ivk.workflows.load(WORKFLOWS / "resize-and-crop.json")
