@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._errors import NotFoundError, ValidationError, WorkflowError, WorkflowInputError
+from .._errors import NotFoundError, WorkflowError, WorkflowInputError
 from .._types import NOT_GIVEN, TimeoutArg
 from ..workflows import Pending, WorkflowDocument
 from ..workflows._generators import SERVER_KINDS, expand_generator, generator_kind, generator_settings
@@ -18,6 +18,7 @@ from ..workflows._run import WorkflowRun
 from ..workflows._sweep import SweepKey
 from ..workflows._values import MODEL_KEYS
 from ._workflow_library import WorkflowLibrary
+from .boards import board_id_of
 
 if TYPE_CHECKING:
     from ..types.models import ModelConfig
@@ -260,14 +261,10 @@ def _is_file(source: str) -> bool:
 
 
 def _board_id(board: Any) -> str | None:
+    """The auto-add board for a run: ``None`` for no board, ``"auto"`` or ``"none"``."""
     if board is None or board in ("auto", "none"):
         return None
-    if isinstance(board, str):
-        return board
-    board_id = board.get("board_id") if isinstance(board, Mapping) else getattr(board, "board_id", None)
-    if not isinstance(board_id, str):
-        raise ValidationError(f"board must be a board id or board DTO, got {board!r}")
-    return board_id
+    return board_id_of(board.get("board_id", "") if isinstance(board, Mapping) else board)
 
 
 def _identifier(model: ModelConfig | Mapping[str, Any]) -> dict[str, Any]:
