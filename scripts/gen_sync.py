@@ -26,6 +26,7 @@ import argparse
 import ast
 import builtins
 import copy
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -876,6 +877,10 @@ def _parse_expr(source: str) -> ast.expr:
     return ast.parse(source, mode="eval").body
 
 
+RUFF_VERSION = "0.17.6"
+"""The ruff that formats the generated module; the same pin as the lint group in pyproject.toml."""
+
+
 def _ruff() -> list[str]:
     local = Path(sys.executable).parent / "ruff"
     if local.exists():
@@ -883,6 +888,11 @@ def _ruff() -> list[str]:
     found = shutil.which("ruff")
     if found:
         return [found]
+    if importlib.util.find_spec("ruff") is not None:
+        return [sys.executable, "-m", "ruff"]
+    uv = shutil.which("uv")
+    if uv:  # outside the project's environments: the pinned ruff through uv, so the output is the same
+        return [uv, "tool", "run", f"ruff=={RUFF_VERSION}"]
     return [sys.executable, "-m", "ruff"]
 
 

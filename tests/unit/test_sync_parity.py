@@ -239,3 +239,11 @@ def test_new_namespaces_are_discovered_from_the_code(
     )
     source = gen_sync.Generator().run()
     assert 'return SyncWidgetsResource(self, ("gadgets",))' in source.replace("'", '"')
+
+
+def test_generator_formats_with_the_pinned_ruff() -> None:
+    import tomllib
+
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    assert f"ruff=={gen_sync.RUFF_VERSION}" in groups["lint"]
+    assert f"ruff=={gen_sync.RUFF_VERSION}" in groups["test"]
