@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -26,6 +28,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import invokeai_server  # noqa: E402
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class ServerInfo:
@@ -34,6 +38,22 @@ class ServerInfo:
     base_url: str
     admin_email: str | None = None
     admin_password: str | None = None
+
+
+def run_under_trio(main: Callable[[], Awaitable[T]]) -> T:
+    """``main()`` under trio, in a worker thread.
+
+    pytest-asyncio's session loop owns the main thread's signal wakeup fd; trio would collide with it
+    there, but only installs its own on the main thread.
+    """
+    import trio
+
+    results: list[T] = []
+    worker = threading.Thread(target=lambda: results.append(trio.run(main)))
+    worker.start()
+    worker.join(60)
+    assert results, "the trio run raised or did not finish"
+    return results[0]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -12,7 +12,6 @@ import httpx
 import pytest
 import respx
 import socketio
-import trio
 from aiohttp import web
 
 from invokeai_sdk import AsyncInvokeAI, EventsUnavailableError
@@ -33,6 +32,8 @@ from invokeai_sdk.events import (
 )
 from invokeai_sdk.events._connection import get_connection
 from invokeai_sdk.jobs import JobHandle
+
+from ..conftest import run_under_trio
 
 STATUS = {
     "timestamp": 1795325058,
@@ -148,7 +149,7 @@ async def test_slow_consumer_loses_progress_never_status() -> None:
 
 
 def test_under_trio_events_raise_and_waits_poll() -> None:
-    async def main() -> None:
+    async def main() -> str:
         async with respx.mock(base_url="http://ivk.test") as router:
             router.post("/api/v1/queue/default/item_summaries_by_ids").mock(
                 side_effect=[
@@ -160,9 +161,9 @@ def test_under_trio_events_raise_and_waits_poll() -> None:
                 with pytest.raises(EventsUnavailableError, match="asyncio"):
                     async with ivk.events.subscribe():
                         pass
-                assert await JobHandle(ivk, 1).wait(timeout=10) == "completed"
+                return await JobHandle(ivk, 1).wait(timeout=10)
 
-    trio.run(main)
+    assert run_under_trio(main) == "completed"
 
 
 # -- an in-process Socket.IO server ---------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import httpx
 import pytest
 import respx
@@ -23,6 +21,8 @@ from invokeai_sdk import (
     UnsupportedMediaTypeError,
     _transport,
 )
+
+from ..conftest import run_under_trio
 
 BASE = "http://invoke.test"
 
@@ -331,8 +331,6 @@ def test_bad_base_url_is_rejected() -> None:
 
 
 def test_rest_calls_work_under_trio() -> None:
-    import anyio
-
     async def main() -> str:
         with respx.mock:
             respx.get(f"{BASE}/api/v1/app/version").mock(
@@ -341,9 +339,4 @@ def test_rest_calls_work_under_trio() -> None:
             async with AsyncInvokeAI(BASE, email="a@example.com", password="pw", token="t") as client:
                 return (await client.app.version()).version
 
-    # In a worker thread: pytest-asyncio's loop owns the main thread's signal wakeup fd.
-    results: list[str] = []
-    worker = threading.Thread(target=lambda: results.append(anyio.run(main, backend="trio")))
-    worker.start()
-    worker.join(30)
-    assert results == ["6.14.2"]
+    assert run_under_trio(main) == "6.14.2"

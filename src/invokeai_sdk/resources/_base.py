@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 __all__ = ["AsyncAPIResource"]
 
 M = TypeVar("M")
+R = TypeVar("R", bound=pydantic.BaseModel)
+
+BATCH_LIMIT = 1000
+"""The most names the server takes in one batch body; longer lists are sent in several requests."""
 
 
 class AsyncAPIResource:
@@ -89,6 +93,31 @@ class AsyncAPIResource:
         """Send and validate the JSON body into ``cast_to`` (a model class or any type hint)."""
         response = await self._request(method, path, **kwargs)
         return _validate(cast_to, response)
+
+    async def _post_in_batches(
+        self,
+        cast_to: type[R],
+        path: str,
+        names: list[str],
+        *,
+        names_key: str,
+        extra: Mapping[str, Any] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> R:
+        """POST ``names`` in slices the server accepts and merge the answers into one ``cast_to``.
+
+        List fields of the answers are concatenated (``affected_boards`` without repeats).
+        """
+        merged: dict[str, list[Any]] = {}
+        for start in range(0, len(names), BATCH_LIMIT):
+            body = {**(extra or {}), names_key: names[start : start + BATCH_LIMIT]}
+            part = await self._parsed(cast_to, "POST", path, json=body, timeout=timeout)
+            for field, value in part:
+                if isinstance(value, list):
+                    merged.setdefault(field, []).extend(value)
+        if "affected_boards" in merged:
+            merged["affected_boards"] = list(dict.fromkeys(merged["affected_boards"]))
+        return cast_to.model_validate(merged)
 
     async def _require(self, feature: str) -> None:
         """Raise :class:`FeatureNotSupportedError` unless the server offers ``feature``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any, TypeAlias
 
@@ -12,7 +12,7 @@ import anyio
 
 from .._errors import ValidationError
 
-__all__ = ["UploadSource", "chunked", "name_list", "read_upload", "sniff_image", "sniff_mp4"]
+__all__ = ["UploadSource", "name_list", "read_upload", "sniff_image", "sniff_mp4"]
 
 UploadSource: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes] | Any"
 """A path, raw bytes, a binary file object, or (for images) a ``PIL.Image.Image``."""
@@ -86,9 +86,3 @@ def name_list(names: str | Iterable[str], *, what: str = "image") -> list[str]:
         if not isinstance(item, str) or not item:
             raise ValidationError(f"Every {what} name must be a non-empty string, got {item!r}.")
     return list(dict.fromkeys(items))
-
-
-def chunked(items: list[str], size: int) -> Iterator[list[str]]:
-    """``items`` in consecutive slices of at most ``size`` (the server caps batch bodies)."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

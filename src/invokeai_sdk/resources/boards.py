@@ -16,16 +16,14 @@ from ..types.boards import (
     DeleteBoardResult,
     RemoveImagesFromBoardResult,
 )
-from ._base import AsyncAPIResource
-from ._uploads import chunked, name_list
+from ._base import BATCH_LIMIT, AsyncAPIResource
+from ._uploads import name_list
 
 __all__ = ["BATCH_LIMIT", "BoardRef", "BoardsResource", "board_id_of"]
 
 BoardRef: TypeAlias = "str | BoardDTO"
 """A board given by its id, by a :class:`BoardDTO`, or :data:`UNCATEGORIZED`."""
 
-BATCH_LIMIT = 1000
-"""The most names the server takes in one batch body; longer lists are sent in several requests."""
 MAX_BOARD_NAME = 300
 
 
@@ -196,34 +194,23 @@ class BoardsResource(AsyncAPIResource):
                 failed_images=removed.failed_images,
                 affected_boards=removed.affected_boards,
             )
-        result = AddImagesToBoardResult()
-        for batch in chunked(image_names, BATCH_LIMIT):
-            part = await self._parsed(
-                AddImagesToBoardResult,
-                "POST",
-                "/api/v1/board_images/batch",
-                json={"board_id": board, "image_names": batch},
-                timeout=timeout,
-            )
-            result.added_images += part.added_images
-            result.failed_images += part.failed_images
-            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
-        return result
+        return await self._post_in_batches(
+            AddImagesToBoardResult,
+            "/api/v1/board_images/batch",
+            image_names,
+            names_key="image_names",
+            extra={"board_id": board},
+            timeout=timeout,
+        )
 
     async def remove_images(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> RemoveImagesFromBoardResult:
         """Take images off whatever board they are on (they become uncategorized)."""
-        result = RemoveImagesFromBoardResult()
-        for batch in chunked(name_list(names), BATCH_LIMIT):
-            part = await self._parsed(
-                RemoveImagesFromBoardResult,
-                "POST",
-                "/api/v1/board_images/batch/delete",
-                json={"image_names": batch},
-                timeout=timeout,
-            )
-            result.removed_images += part.removed_images
-            result.failed_images += part.failed_images
-            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
-        return result
+        return await self._post_in_batches(
+            RemoveImagesFromBoardResult,
+            "/api/v1/board_images/batch/delete",
+            name_list(names),
+            names_key="image_names",
+            timeout=timeout,
+        )

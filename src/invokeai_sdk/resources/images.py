@@ -29,7 +29,7 @@ from ..types.images import (
     UnstarredImagesResult,
 )
 from ._base import AsyncAPIResource
-from ._uploads import UploadSource, chunked, name_list, read_upload, sniff_image
+from ._uploads import UploadSource, name_list, read_upload, sniff_image
 from .boards import BATCH_LIMIT, BoardRef, board_id_of
 
 if TYPE_CHECKING:
@@ -339,37 +339,25 @@ class ImagesResource(AsyncAPIResource):
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> StarredImagesResult:
         """Star images (one name or many)."""
-        result = StarredImagesResult()
-        for batch in chunked(name_list(names), BATCH_LIMIT):
-            part = await self._parsed(
-                StarredImagesResult,
-                "POST",
-                "/api/v1/images/star",
-                json={"image_names": batch},
-                timeout=timeout,
-            )
-            result.starred_images += part.starred_images
-            result.failed_images += part.failed_images
-            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
-        return result
+        return await self._post_in_batches(
+            StarredImagesResult,
+            "/api/v1/images/star",
+            name_list(names),
+            names_key="image_names",
+            timeout=timeout,
+        )
 
     async def unstar(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> UnstarredImagesResult:
         """Unstar images (one name or many)."""
-        result = UnstarredImagesResult()
-        for batch in chunked(name_list(names), BATCH_LIMIT):
-            part = await self._parsed(
-                UnstarredImagesResult,
-                "POST",
-                "/api/v1/images/unstar",
-                json={"image_names": batch},
-                timeout=timeout,
-            )
-            result.unstarred_images += part.unstarred_images
-            result.failed_images += part.failed_images
-            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
-        return result
+        return await self._post_in_batches(
+            UnstarredImagesResult,
+            "/api/v1/images/unstar",
+            name_list(names),
+            names_key="image_names",
+            timeout=timeout,
+        )
 
     async def delete(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteImagesResult:
         """Delete one image; :class:`NotFoundError` when there is no such image."""
@@ -379,19 +367,13 @@ class ImagesResource(AsyncAPIResource):
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> DeleteImagesResult:
         """Delete several images; names that do not exist are skipped (not in ``deleted_images``)."""
-        result = DeleteImagesResult()
-        for batch in chunked(name_list(names), BATCH_LIMIT):
-            part = await self._parsed(
-                DeleteImagesResult,
-                "POST",
-                "/api/v1/images/delete",
-                json={"image_names": batch},
-                timeout=timeout,
-            )
-            result.deleted_images += part.deleted_images
-            result.failed_images += part.failed_images
-            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
-        return result
+        return await self._post_in_batches(
+            DeleteImagesResult,
+            "/api/v1/images/delete",
+            name_list(names),
+            names_key="image_names",
+            timeout=timeout,
+        )
 
     async def delete_intermediates(self, *, timeout: TimeoutArg = NOT_GIVEN) -> int:
         """Delete every intermediate image; returns how many were deleted."""

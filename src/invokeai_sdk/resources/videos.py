@@ -22,8 +22,8 @@ from ..types.videos import (
     VideoNames,
 )
 from ._base import AsyncAPIResource
-from ._uploads import UploadSource, chunked, name_list, read_upload, sniff_mp4
-from .boards import BATCH_LIMIT, BoardRef, board_id_of
+from ._uploads import UploadSource, name_list, read_upload, sniff_mp4
+from .boards import BoardRef, board_id_of
 from .images import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_categories, gallery_filters
 
 __all__ = ["VideosResource"]
@@ -194,38 +194,26 @@ class VideosResource(AsyncAPIResource):
     ) -> StarredVideosResult:
         """Star videos (one name or many)."""
         await self._require("videos")
-        result = StarredVideosResult()
-        for batch in chunked(name_list(names, what="video"), BATCH_LIMIT):
-            part = await self._parsed(
-                StarredVideosResult,
-                "POST",
-                "/api/v1/videos/star",
-                json={"video_names": batch},
-                timeout=timeout,
-            )
-            result.starred_videos += part.starred_videos
-            result.failed_videos += part.failed_videos
-            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
-        return result
+        return await self._post_in_batches(
+            StarredVideosResult,
+            "/api/v1/videos/star",
+            name_list(names, what="video"),
+            names_key="video_names",
+            timeout=timeout,
+        )
 
     async def unstar(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> UnstarredVideosResult:
         """Unstar videos (one name or many)."""
         await self._require("videos")
-        result = UnstarredVideosResult()
-        for batch in chunked(name_list(names, what="video"), BATCH_LIMIT):
-            part = await self._parsed(
-                UnstarredVideosResult,
-                "POST",
-                "/api/v1/videos/unstar",
-                json={"video_names": batch},
-                timeout=timeout,
-            )
-            result.unstarred_videos += part.unstarred_videos
-            result.failed_videos += part.failed_videos
-            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
-        return result
+        return await self._post_in_batches(
+            UnstarredVideosResult,
+            "/api/v1/videos/unstar",
+            name_list(names, what="video"),
+            names_key="video_names",
+            timeout=timeout,
+        )
 
     async def delete(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteVideosResult:
         """Delete one video; :class:`NotFoundError` when there is no such video."""
@@ -237,16 +225,10 @@ class VideosResource(AsyncAPIResource):
     ) -> DeleteVideosResult:
         """Delete several videos; names that do not exist are skipped."""
         await self._require("videos")
-        result = DeleteVideosResult()
-        for batch in chunked(name_list(names, what="video"), BATCH_LIMIT):
-            part = await self._parsed(
-                DeleteVideosResult,
-                "POST",
-                "/api/v1/videos/delete",
-                json={"video_names": batch},
-                timeout=timeout,
-            )
-            result.deleted_videos += part.deleted_videos
-            result.failed_videos += part.failed_videos
-            result.affected_boards = list(dict.fromkeys(result.affected_boards + part.affected_boards))
-        return result
+        return await self._post_in_batches(
+            DeleteVideosResult,
+            "/api/v1/videos/delete",
+            name_list(names, what="video"),
+            names_key="video_names",
+            timeout=timeout,
+        )
