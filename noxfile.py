@@ -42,7 +42,7 @@ def typecheck(session: nox.Session) -> None:
     """Strict mypy on src/ and on the typed usage examples."""
     _install(session, "typecheck")
     session.run("mypy")
-    session.run("mypy", "--strict", "tests/typing")
+    session.run("mypy", "--strict", "tests/typing", "examples")
 
 
 @nox.session
