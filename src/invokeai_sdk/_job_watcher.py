@@ -51,7 +51,8 @@ class Outcome:
     """How a queue item ended."""
 
     status: str
-    """``completed``, ``failed``, ``canceled``, or ``deleted`` (the item no longer exists)."""
+    """``completed``, ``failed``, ``canceled``, ``deleted`` (the item no longer exists), or ``closed``
+    (the session closed while waiting)."""
     error_type: str | None = None
     error_message: str | None = None
     error_traceback: str | None = None
@@ -92,6 +93,7 @@ class JobWatcher:
         self._poke: asyncio.Event | None = None
         self._start_lock: asyncio.Lock | None = None
         self._events_failed = False
+        self._closed = False
         self.polls = 0
         """How many REST polls this watcher sent (for tests and benchmarks)."""
 
@@ -163,32 +165,57 @@ class JobWatcher:
 
     async def wait(self, item_id: int) -> Outcome:
         """Wait until ``item_id`` is terminal (no timeout here: the caller scopes it)."""
-        waiter = _Waiter()
-        self._waiters.setdefault(item_id, []).append(waiter)
+        return (await self.wait_many([item_id]))[item_id]
+
+    async def wait_many(
+        self, item_ids: list[int], *, settled: dict[int, Outcome] | None = None
+    ) -> dict[int, Outcome]:
+        """Wait until every item is terminal; one reconciling poll for them all, not one per item.
+
+        An item whose wait ends because the session closed gets the ``closed`` outcome. ``settled``
+        (when given) receives the outcomes known when the wait ends, even if it is cancelled.
+        """
+        ids = list(dict.fromkeys(item_ids))
+        waiters = {item_id: _Waiter() for item_id in ids}
+        if self._closed:
+            closed = {item_id: Outcome("closed") for item_id in ids}
+            if settled is not None:
+                settled.update(closed)
+            return closed
+        for item_id, waiter in waiters.items():
+            self._waiters.setdefault(item_id, []).append(waiter)
         try:
-            known = self._known.get(item_id)
-            if known is not None:
-                self._settle(item_id, known)
-            else:
-                await self.start()
-                # Reconcile once right away: the job may have finished before anyone listened.
-                await self._poll_once([item_id])
-            if waiter.outcome is None:
-                if _library() == "asyncio":
-                    self._ensure_poller()
-                    await waiter.done.wait()
+            unknown = []
+            for item_id in ids:
+                known = self._known.get(item_id)
+                if known is not None:
+                    self._settle(item_id, known)
                 else:
-                    while waiter.outcome is None:
-                        await anyio.sleep(POLL_INTERVAL)
-                        await self._poll_once([item_id])
-            assert waiter.outcome is not None
-            return waiter.outcome
+                    unknown.append(item_id)
+            if unknown:
+                await self.start()
+                # Reconcile once right away: the jobs may have finished before anyone listened.
+                await self._poll_once([i for i in unknown if waiters[i].outcome is None])
+            for item_id in ids:
+                waiter = waiters[item_id]
+                if waiter.outcome is None:
+                    if _library() == "asyncio":
+                        self._ensure_poller()
+                        await waiter.done.wait()
+                    else:
+                        while waiter.outcome is None:
+                            await anyio.sleep(POLL_INTERVAL)
+                            await self._poll_once([i for i in ids if waiters[i].outcome is None])
+            return {item_id: w.outcome for item_id, w in waiters.items() if w.outcome is not None}
         finally:
-            remaining = [w for w in self._waiters.get(item_id, []) if w is not waiter]
-            if remaining:
-                self._waiters[item_id] = remaining
-            else:
-                self._waiters.pop(item_id, None)
+            for item_id, waiter in waiters.items():
+                if settled is not None and waiter.outcome is not None:
+                    settled[item_id] = waiter.outcome
+                remaining = [w for w in self._waiters.get(item_id, []) if w is not waiter]
+                if remaining:
+                    self._waiters[item_id] = remaining
+                else:
+                    self._waiters.pop(item_id, None)
 
     def _ensure_poller(self) -> None:
         if self._poll_task is None or self._poll_task.done():
@@ -197,7 +224,7 @@ class JobWatcher:
 
     async def _poll_loop(self) -> None:
         assert self._poke is not None
-        while self._waiters:
+        while self._waiters and not self._closed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poke.wait(), POLL_INTERVAL)
             self._poke.clear()
@@ -236,7 +263,11 @@ class JobWatcher:
         return Outcome("failed", item.error_type, item.error_message, item.error_traceback)
 
     async def aclose(self) -> None:
-        """Stop listening and polling; pending waits end with their own timeouts."""
+        """Stop listening and polling; pending waits end at once with the ``closed`` outcome."""
+        self._closed = True
+        for item_id in list(self._waiters):
+            for waiter in self._waiters.pop(item_id, []):
+                waiter.settle(Outcome("closed"))
         tasks = [t for t in (self._poll_task,) if t is not None and not t.done()]
         for task in tasks:
             task.cancel()

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._errors import JobCanceledError, JobError, JobFailedError, WaitTimeoutError
+from ._errors import JobCanceledError, JobError, JobFailedError, NotFoundError, WaitTimeoutError
 from ._job_watcher import Outcome, get_watcher
 from ._types import NOT_GIVEN, TimeoutArg
 from .events._types import (
     Event,
     InvocationProgressEvent,
+    QueueClearedEvent,
     QueueItemsCanceledEvent,
     QueueItemStatusChangedEvent,
     ReconnectedEvent,
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from ._client import AsyncInvokeAI
 
 __all__ = ["BatchHandle", "JobHandle", "outputs_of", "images_of"]
+
+_IDLE_CHECK = 5.0
+"""Seconds without an event after which ``events()`` asks the server whether the work is over."""
 
 
 class JobHandle:
@@ -118,14 +122,30 @@ class JobHandle:
         async with self._client.events.subscribe(queue_id=self.queue_id, item_ids=[self.item_id]) as stream:
             if (await self.result()).is_terminal:
                 return
-            async for event in stream:
+            while True:
+                event = None
+                with anyio.move_on_after(_IDLE_CHECK):
+                    try:
+                        event = await stream.receive()
+                    except StopAsyncIteration:
+                        return
+                if event is None:  # quiet for a while: deleted without an event, or events lost?
+                    if await self._gone_or_terminal():
+                        return
+                    continue
                 yield event
                 if isinstance(event, QueueItemStatusChangedEvent) and event.status in TERMINAL_STATUSES:
                     return
                 if isinstance(event, QueueItemsCanceledEvent):
                     return
-                if isinstance(event, ReconnectedEvent) and (await self.result()).is_terminal:
+                if isinstance(event, ReconnectedEvent | QueueClearedEvent) and await self._gone_or_terminal():
                     return
+
+    async def _gone_or_terminal(self) -> bool:
+        try:
+            return (await self.result()).is_terminal
+        except NotFoundError:
+            return True
 
     async def progress(self) -> AsyncIterator[InvocationProgressEvent]:
         """The job's progress events (messages, percentages, previews) until it is terminal."""
@@ -178,14 +198,8 @@ class BatchHandle:
         """
         outcomes: dict[int, Outcome] = {}
         watcher = get_watcher(self._client, self.queue_id)
-
-        async def one(item_id: int) -> None:
-            outcomes[item_id] = await watcher.wait(item_id)
-
         with anyio.move_on_after(timeout):
-            async with anyio.create_task_group() as tg:
-                for item_id in self.item_ids:
-                    tg.start_soon(one, item_id)
+            await watcher.wait_many(self.item_ids, settled=outcomes)
         if len(outcomes) < len(self.item_ids):
             if cancel_on_timeout:
                 await self.cancel()
@@ -251,14 +265,22 @@ class BatchHandle:
                     pending.discard(item.item_id)
             if not pending:
                 return
-            async for event in stream:
-                yield event
+            while True:
+                event = None
+                with anyio.move_on_after(_IDLE_CHECK):
+                    try:
+                        event = await stream.receive()
+                    except StopAsyncIteration:
+                        return
+                if event is not None:
+                    yield event
                 if isinstance(event, QueueItemStatusChangedEvent) and event.status in TERMINAL_STATUSES:
                     pending.discard(event.item_id or -1)
                 elif isinstance(event, QueueItemsCanceledEvent):
                     pending.difference_update(event.canceled_item_ids)
-                elif isinstance(event, ReconnectedEvent):
-                    pending.difference_update(i.item_id for i in await self.results() if i.is_terminal)
+                elif event is None or isinstance(event, ReconnectedEvent | QueueClearedEvent):
+                    # deleted items (no longer listed) are done too
+                    pending &= {i.item_id for i in await self.results() if not i.is_terminal}
                 if not pending:
                     return
 
@@ -277,6 +299,12 @@ def _raise_for(outcome: Outcome, item_id: int, batch_id: str | None) -> None:
         )
     if outcome.status == "canceled":
         raise JobCanceledError(f"queue item {item_id} was canceled", item_id=item_id, batch_id=batch_id)
+    if outcome.status == "closed":
+        raise JobError(
+            f"the session was closed while waiting for queue item {item_id}",
+            item_id=item_id,
+            batch_id=batch_id,
+        )
     raise JobError(
         f"queue item {item_id} no longer exists (deleted or cleared)", item_id=item_id, batch_id=batch_id
     )

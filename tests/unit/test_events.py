@@ -14,7 +14,7 @@ import respx
 import socketio
 from aiohttp import web
 
-from invokeai_sdk import AsyncInvokeAI, EventsUnavailableError
+from invokeai_sdk import AsyncInvokeAI, EventsUnavailableError, JobError
 from invokeai_sdk.events import (
     EVENT_TYPES,
     BulkDownloadCompleteEvent,
@@ -31,7 +31,7 @@ from invokeai_sdk.events import (
     parse_event,
 )
 from invokeai_sdk.events._connection import get_connection
-from invokeai_sdk.jobs import JobHandle
+from invokeai_sdk.jobs import BatchHandle, JobHandle
 
 from ..conftest import run_under_trio
 
@@ -329,3 +329,73 @@ async def test_refused_socket_raises_events_unavailable() -> None:
 
 def test_event_base_is_lenient() -> None:
     assert Event.model_validate({"timestamp": 1, "anything": [1]}).model_extra == {"anything": [1]}
+
+
+async def test_aclose_ends_a_pending_wait_with_a_clear_error(fake: tuple[FakeServer, str]) -> None:
+    _, base = fake
+    async with respx.mock(base_url=base, assert_all_called=False) as router:
+        router.route(host="127.0.0.1", path__regex=r"^/prefix/ws/").pass_through()
+        router.post("/api/v1/queue/default/item_summaries_by_ids").respond(
+            json=[{"item_id": 3, "status": "in_progress"}]
+        )
+        ivk = AsyncInvokeAI(base)
+        errors: list[BaseException] = []
+
+        async def wait() -> None:
+            try:
+                await JobHandle(ivk, 3).wait()  # no timeout: only aclose() can end it
+            except JobError as exc:
+                errors.append(exc)
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(wait)
+                await anyio.sleep(0.3)
+                await ivk.aclose()
+        assert len(errors) == 1 and "closed" in str(errors[0]) and errors[0].item_id == 3  # type: ignore[attr-defined]
+        with pytest.raises(JobError, match="closed"), anyio.fail_after(5):
+            await JobHandle(ivk, 3).wait()
+
+
+async def test_job_events_end_when_the_queue_is_cleared(fake: tuple[FakeServer, str]) -> None:
+    server, base = fake
+    async with respx.mock(base_url=base, assert_all_called=False) as router:
+        router.route(host="127.0.0.1", path__regex=r"^/prefix/ws/").pass_through()
+        router.get("/api/v1/queue/default/i/5").mock(
+            side_effect=[
+                httpx.Response(200, json={"item_id": 5, "status": "in_progress"}),
+                httpx.Response(404, json={"detail": "Queue item with id 5 not found"}),
+            ]
+        )
+        async with AsyncInvokeAI(base) as ivk:
+            seen: list[Event] = []
+
+            async def follow() -> None:
+                async for event in JobHandle(ivk, 5).events():
+                    seen.append(event)
+
+            with anyio.fail_after(5):
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(follow)
+                    await anyio.sleep(0.3)
+                    await server.emit("queue_cleared", {"queue_id": "default"})
+    assert [type(e) for e in seen] == [QueueClearedEvent]
+
+
+async def test_batch_wait_polls_in_bulk_not_once_per_item(fake: tuple[FakeServer, str]) -> None:
+    _, base = fake
+    calls: list[list[int]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = json.loads(request.content)["item_ids"]
+        calls.append(ids)
+        return httpx.Response(200, json=[{"item_id": i, "status": "completed"} for i in ids])
+
+    async with respx.mock(base_url=base, assert_all_called=False) as router:
+        router.route(host="127.0.0.1", path__regex=r"^/prefix/ws/").pass_through()
+        router.post("/api/v1/queue/default/item_summaries_by_ids").mock(side_effect=answer)
+        async with AsyncInvokeAI(base) as ivk:
+            batch = BatchHandle(ivk, queue_id="default", batch_id="b", item_ids=list(range(1, 201)))
+            with anyio.fail_after(10):
+                assert await batch.wait() == ["completed"] * 200
+    assert len(calls) == 1 and sorted(calls[0]) == list(range(1, 201))
