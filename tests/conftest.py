@@ -95,7 +95,7 @@ def multiuser_server() -> Iterator[ServerInfo]:
 
 
 def clean_server(base_url: str, headers: dict[str, str] | None = None) -> None:
-    """Empty the queue, gallery, boards, user workflows and models of a test server."""
+    """Empty the queue, gallery (images and videos), boards, user workflows and models of a test server."""
     with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
         http.put("/api/v1/queue/default/clear").raise_for_status()
         boards = http.get("/api/v1/boards/", params={"all": True, "include_archived": True})
@@ -108,6 +108,16 @@ def clean_server(base_url: str, headers: dict[str, str] | None = None) -> None:
             image_names = names.json()["image_names"]
             if image_names:
                 http.post("/api/v1/images/delete", json={"image_names": image_names}).raise_for_status()
+        # Videos too (servers with the videos API): a leftover video would break exact totals.
+        for intermediate in (False, True):
+            videos = http.get("/api/v1/videos/names", params={"is_intermediate": intermediate})
+            if videos.status_code in (404, 405):
+                break  # a server without the (current) videos API
+            videos.raise_for_status()
+            video_names = videos.json()["video_names"]
+            for start in range(0, len(video_names), 500):
+                batch = {"video_names": video_names[start : start + 500]}
+                http.post("/api/v1/videos/delete", json=batch).raise_for_status()
         workflows = http.get("/api/v1/workflows/", params={"categories": "user", "per_page": 1000})
         workflows.raise_for_status()
         for workflow in workflows.json()["items"]:

@@ -19,6 +19,23 @@ async def timed(fn: Callable[[], Awaitable[object]], *, repeat: int, warmup: int
     return samples
 
 
+async def interleaved(
+    fns: dict[str, Callable[[], Awaitable[object]]], *, repeat: int, warmup: int = 3
+) -> dict[str, list[float]]:
+    """Time each of ``fns`` ``repeat`` times, taking turns call by call, so that drift in the server or
+    the machine (a shared 2-core box) falls on every contender alike; return the samples per name."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            await fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            await fn()
+            samples[name].append(time.perf_counter() - started)
+    return samples
+
+
 def p50(samples: list[float]) -> float:
     """The median."""
     return statistics.median(samples)

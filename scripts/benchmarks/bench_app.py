@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from _common import p50, report, timed
+from _common import interleaved, p50, report
 
 from invokeai_sdk import AsyncInvokeAI
 
@@ -19,6 +19,6 @@ async def main(base_url: str) -> None:
         async def sdk_version() -> object:
             return await ivk.app.version()
 
-        baseline = p50(await timed(raw_version, repeat=200))
-        sdk = p50(await timed(sdk_version, repeat=200))
+        samples = await interleaved({"raw": raw_version, "sdk": sdk_version}, repeat=600)
+        baseline, sdk = p50(samples["raw"]), p50(samples["sdk"])
         report("app.version() p50 vs raw httpx", sdk, baseline, goal="<= 1.05x")

@@ -16,7 +16,8 @@ FEATURE_PATHS: Mapping[str, str] = {
     "boards": "/api/v1/boards/",
     "images": "/api/v1/images/",
     "bulk_download": "/api/v1/images/download",
-    "videos": "/api/v1/videos/",
+    # Not "/api/v1/videos/": InvokeAI 6.8 had that prefix with another API (videos by id, no files).
+    "videos": "/api/v1/videos/i/{video_name}/full",
     "gallery": "/api/v1/gallery/items/",
     "workflows": "/api/v1/workflows/",
     "style_presets": "/api/v1/style_presets/",

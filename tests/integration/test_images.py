@@ -242,3 +242,94 @@ async def test_bulk_download_by_names_and_by_board(ivk: AsyncInvokeAI, tmp_path:
         await ivk.images._request("GET", f"/api/v1/images/download/{result.item_name}")
     with pytest.raises(ValidationError):
         await ivk.images.bulk_download(to=tmp_path)
+
+
+async def test_search_term_matches_metadata(ivk: AsyncInvokeAI) -> None:
+    fox = await ivk.images.upload(png((1, 0, 0)), metadata={"positive_prompt": "a red fox in snow"})
+    await ivk.images.upload(png((2, 0, 0)), metadata={"positive_prompt": "a blue whale"})
+    await ivk.images.upload(png((3, 0, 0)))
+    found = await ivk.images.list(search="Red Fox")  # the server searches case-insensitively
+    assert [i.image_name for i in found] == [fox.image_name] and found.total == 1
+    assert (await ivk.images.names(search="red fox")).image_names == [fox.image_name]
+    assert (await ivk.images.list(search="no such words")).total == 0
+    assert (await ivk.images.list(search="")).total == 3  # an empty term is no filter
+
+
+async def test_starred_first_ordering(ivk: AsyncInvokeAI) -> None:
+    oldest, middle, newest = [await ivk.images.upload(png((i, 5, 5))) for i in range(3)]
+    await ivk.images.star([oldest.image_name, middle.image_name])
+    starred_first = [i.image_name for i in await ivk.images.list()]
+    assert starred_first == [middle.image_name, oldest.image_name, newest.image_name]
+    by_date = [i.image_name for i in await ivk.images.list(starred_first=False)]
+    assert by_date == [newest.image_name, middle.image_name, oldest.image_name]
+    ascending = [i.image_name for i in await ivk.images.list(starred_first=True, order="asc")]
+    assert ascending == [oldest.image_name, middle.image_name, newest.image_name]
+    paged = [i.image_name async for i in ivk.images.list(limit=1)]
+    assert paged == starred_first  # the order holds across pages
+
+
+async def test_latest_leaves_intermediates_out_unless_asked(ivk: AsyncInvokeAI) -> None:
+    board = await ivk.boards.create("latest")
+    gallery = await ivk.images.upload(png((1, 1, 1)), board=board)
+    scratch = await ivk.images.upload(png((2, 2, 2)), board=board, is_intermediate=True)
+    newest = await ivk.images.latest(board=board)
+    assert newest is not None and newest.image_name == gallery.image_name
+    overall = await ivk.images.latest()
+    assert overall is not None and overall.image_name == gallery.image_name
+    only_scratch = await ivk.images.latest(board=board, is_intermediate=True)
+    assert only_scratch is not None and only_scratch.image_name == scratch.image_name
+    either = await ivk.images.latest(board=board, is_intermediate=None)
+    assert either is not None and either.image_name == scratch.image_name
+    await ivk.images.delete(gallery.image_name)
+    assert await ivk.images.latest(board=board) is None  # only an intermediate is left
+
+
+async def test_workflow_and_graph_embedded_in_a_png(ivk: AsyncInvokeAI) -> None:
+    from PIL.PngImagePlugin import PngInfo
+
+    workflow = {
+        "name": "embedded",
+        "author": "sdk tests",
+        "description": "a workflow carried in a PNG",
+        "version": "1.0.0",
+        "contact": "",
+        "tags": "",
+        "notes": "",
+        "exposedFields": [],
+        "meta": {"version": "3.0.0", "category": "user"},
+        "nodes": [],
+        "edges": [],
+    }
+    graph = {"id": "g", "nodes": {"n": {"id": "n", "type": "integer", "value": 7}}, "edges": []}
+    info = PngInfo()
+    info.add_text("invokeai_workflow", json.dumps(workflow))
+    info.add_text("invokeai_graph", json.dumps(graph))
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (1, 2, 3)).save(buffer, format="PNG", pnginfo=info)
+    image = await ivk.images.upload(buffer.getvalue())
+    assert image.has_workflow is True
+    parsed = await ivk.images.workflow(image.image_name)
+    assert parsed.workflow == workflow and parsed.graph == graph
+
+
+async def test_pil_modes_png_cannot_store_are_converted(ivk: AsyncInvokeAI) -> None:
+    cmyk = await ivk.images.upload(Image.new("CMYK", (5, 4), (0, 255, 255, 0)))
+    assert (cmyk.width, cmyk.height) == (5, 4)
+    assert pixels(await ivk.images.download(cmyk.image_name))[:3] == bytes([255, 0, 0])
+    lab = await ivk.images.upload(Image.new("LAB", (3, 3)))
+    assert (lab.width, lab.height) == (3, 3)
+
+
+async def test_bulk_download_of_a_board_with_umlauts_and_of_an_unknown_board(
+    ivk: AsyncInvokeAI, tmp_path: Path
+) -> None:
+    board = await ivk.boards.create("Fotos ä")
+    image = await ivk.images.upload(png((9, 9, 9)), board=board)
+    result = await ivk.images.bulk_download(board=board, to=tmp_path)
+    assert result.item_name.startswith("Fotos ä_") and result.item_name.endswith(".zip")
+    assert result.path == resolved(tmp_path) / result.item_name
+    with zipfile.ZipFile(result.path) as archive:
+        assert [Path(n).name for n in archive.namelist()] == [image.image_name]
+    with pytest.raises(NotFoundError, match="Board not found"):
+        await ivk.images.bulk_download(board="no-such-board", to=tmp_path)
+    assert [p.name for p in listdir(tmp_path)] == [result.item_name]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import io
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 import pytest
 
 from invokeai_sdk import (
@@ -15,6 +18,7 @@ from invokeai_sdk import (
     ValidationError,
 )
 from invokeai_sdk._features import ServerFeatures
+from tests.conftest import ServerInfo, clean_server
 
 # A 32x32, 0.5 s, 4 fps H.264 MP4 (1.7 kB), made once with ffmpeg (libx264, -crf 40). The server
 # decodes and probes uploads with its own ffmpeg; the SDK test environment has no video encoder.
@@ -82,3 +86,28 @@ async def test_servers_without_videos_refuse_every_call(ivk: AsyncInvokeAI) -> N
         await ivk.videos.names()
     with pytest.raises(FeatureNotSupportedError):
         await ivk.videos.download("x.mp4")
+
+
+async def test_upload_from_a_file_object(ivk: AsyncInvokeAI, tmp_path: Path) -> None:
+    path = tmp_path / "from-handle.mp4"
+    path.write_bytes(TINY_MP4)
+    with path.open("rb") as handle:
+        video = await ivk.videos.upload(handle)
+    assert (video.width, video.height) == (32, 32)
+    assert await ivk.videos.download(video.video_name) == TINY_MP4
+    buffer = io.BytesIO(TINY_MP4)  # a nameless file object gets the default name
+    from_buffer = await ivk.videos.upload(buffer)
+    assert from_buffer.video_name != video.video_name
+    with path.open("r", encoding="latin-1") as text, pytest.raises(ValidationError, match="text mode"):
+        await ivk.videos.upload(text)
+    assert (await ivk.videos.names()).total_count == 2
+
+
+async def test_clean_server_deletes_every_video(ivk: AsyncInvokeAI, clean: ServerInfo) -> None:
+    board = await ivk.boards.create("clips")
+    await ivk.videos.upload(TINY_MP4)
+    await ivk.videos.upload(TINY_MP4, board=board, is_intermediate=True)
+    assert (await ivk.videos.names(is_intermediate=None)).total_count == 2
+    await anyio.to_thread.run_sync(clean_server, clean.base_url)
+    assert (await ivk.videos.names()).total_count == 0
+    assert (await ivk.videos.names(is_intermediate=True)).total_count == 0

@@ -1,10 +1,17 @@
 """The wait-then-fetch dance of a bulk zip download, kept apart from the images namespace.
 
-The server answers ``POST /images/download`` with 202 and a zip name, builds the zip in the
-background, emits ``bulk_download_complete`` (or ``bulk_download_error``), and deletes the zip after
-its first GET. ``GET /images/download/{name}`` answers 404 until the file exists, so a 200 doubles as
-"ready" and is streamed straight to disk. The server writes the zip in place, so a zip fetched by
-polling before the event could be cut short: every zip is checked to be complete before it is kept.
+The server answers ``POST /images/download`` with 202 and a zip name, then builds the zip in a
+background task: it opens ``<name>.zip`` in its download folder and writes the images into it *in
+place*, then emits ``bulk_download_complete`` (or ``bulk_download_error``). ``GET
+/images/download/{name}`` answers 404 until the file exists and 200 from the moment it exists, even
+while it is still being written; after the first 200 it deletes the file.
+
+That is a race: a GET sent before the zip is finished can stream a half-written zip *and* make the
+server delete the real one. So while the event stream is live, the zip is fetched only after the
+completion event for this very zip has arrived. Polling by GET happens only when events cannot be
+used (no asyncio loop, the socket refused or ended), or after :data:`QUIET_PERIOD` seconds without
+a word (an event missed across a reconnect). Every zip is still checked to be a complete archive
+holding the expected images before it is kept, so a zip cut short never passes for a good one.
 """
 
 from __future__ import annotations
@@ -27,16 +34,19 @@ from .._errors import (
     NotFoundError,
     WaitTimeoutError,
 )
+from .._transport import segment
 from .._types import TimeoutArg
 from ..types.images import BulkDownloadResult
 
 if TYPE_CHECKING:
     from .images import ImagesResource
 
-__all__ = ["run_bulk_download"]
+__all__ = ["QUIET_PERIOD", "run_bulk_download"]
 
 COMPLETE = "bulk_download_complete"
 FAILED = "bulk_download_error"
+QUIET_PERIOD = 30.0
+"""Seconds of silence on a live event stream after which the zip's URL is probed once anyway."""
 
 
 @contextlib.asynccontextmanager
@@ -58,13 +68,36 @@ async def _bulk_events(resource: ImagesResource) -> AsyncIterator[Any | None]:
         await context.__aexit__(None, None, None)
 
 
-async def _next_event(stream: Any, item_name: str, within: float) -> Any | None:
-    """The next bulk event for ``item_name`` arriving within ``within`` seconds, else ``None``."""
-    with anyio.move_on_after(within):
-        async for event in stream:
-            if getattr(event, "bulk_download_item_name", None) == item_name:
-                return event
-    return None
+class _Waiter:
+    """Reads the event stream for the completion (or failure) of one zip."""
+
+    def __init__(self, stream: Any, item_name: str) -> None:
+        self.stream = stream
+        self.item_name = item_name
+        self._live = stream is not None
+
+    def live(self) -> bool:
+        """True while the stream may still bring our event (it has not ended)."""
+        return self._live
+
+    async def next(self, within: float) -> Any | None:
+        """The bulk event for our zip arriving within ``within`` seconds, else ``None``.
+
+        :meth:`live` turns ``False`` when the stream has ended (polling takes over then).
+        """
+        with anyio.move_on_after(max(within, 0.0)):
+            while True:
+                try:
+                    event = await self.stream.receive()
+                except StopAsyncIteration:
+                    self._live = False
+                    return None
+                name = getattr(event, "event_name", None)
+                if name in (COMPLETE, FAILED) and getattr(event, "bulk_download_item_name", None) == (
+                    self.item_name
+                ):
+                    return event
+        return None
 
 
 def _check_zip(path: Path, expected: Sequence[str] | None) -> None:
@@ -90,16 +123,24 @@ async def run_bulk_download(
     wait_timeout: float,
     poll_interval: float,
     timeout: TimeoutArg,
+    quiet_period: float | None = None,
 ) -> BulkDownloadResult:
-    """Ask for the zip, wait until it is ready (event or poll), fetch it once to ``to``."""
+    """Ask for the zip, wait until it is ready (event, else poll), fetch it once to ``to``.
+
+    ``quiet_period`` (default :data:`QUIET_PERIOD`) is how long a live but silent event stream is
+    trusted before the zip's URL is probed once anyway.
+    """
+    quiet_period = QUIET_PERIOD if quiet_period is None else quiet_period
     async with _bulk_events(resource) as stream:
         started = await resource._json("POST", "/api/v1/images/download", json=body, timeout=timeout)
         item_name = safe_file_name(str((started or {}).get("bulk_download_item_name") or ""))
         target = resolve_target(to, item_name)
+        url_path = f"/api/v1/images/download/{segment(item_name)}"
         deadline = time.monotonic() + wait_timeout
+        waiter = _Waiter(stream, item_name)
         announced = False  # the server said the zip is complete
-        live = stream is not None
-        attempts = 0
+        last_get = time.monotonic()
+        polls = 0
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -107,25 +148,24 @@ async def run_bulk_download(
                     f"The bulk download {item_name} was not ready after {wait_timeout:g}s"
                     " (or someone else fetched it first: the server deletes a zip once fetched)."
                 )
-            if not announced:
-                if live:
-                    waited_from = time.monotonic()
-                    within = min(poll_interval, remaining)
-                    event = await _next_event(stream, item_name, within)
-                    if event is None and time.monotonic() - waited_from < within / 2:
-                        live = False  # the stream ended: poll from now on
-                    if event is not None and getattr(event, "event_name", COMPLETE) == FAILED:
-                        raise BulkDownloadError(
-                            f"The server could not build {item_name}: {getattr(event, 'error', '')}"
-                        )
-                    announced = event is not None
-                else:
-                    await anyio.sleep(min(poll_interval if attempts else 0.1, remaining))
-            attempts += 1
+            if not announced and waiter.live():
+                quiet_left = quiet_period - (time.monotonic() - last_get)
+                event = await waiter.next(min(remaining, quiet_left))
+                if event is not None and getattr(event, "event_name", None) == FAILED:
+                    reason = getattr(event, "error", None) or "unknown error"
+                    raise BulkDownloadError(f"The server could not build {item_name}: {reason}")
+                announced = event is not None
+                quiet = time.monotonic() - last_get >= quiet_period
+                if not announced and waiter.live() and not quiet:
+                    continue  # not a word yet, and no reason to probe: keep waiting for the event
+                if not announced and not waiter.live():
+                    continue  # the stream ended: poll from the next round on
+            elif not announced:
+                await anyio.sleep(min(poll_interval if polls else 0.1, remaining))
+                polls += 1
+            last_get = time.monotonic()
             try:
-                async with resource._stream(
-                    "GET", f"/api/v1/images/download/{item_name}", timeout=timeout
-                ) as response:
+                async with resource._stream("GET", url_path, timeout=timeout) as response:
                     size = await stream_to_file(response, target, verify=lambda p: _check_zip(p, expected))
                 return BulkDownloadResult(item_name=item_name, path=target, size=size)
             except NotFoundError as exc:

@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeAlias
 
 from .._errors import ValidationError
 from .._pagination import AsyncPage, AsyncPaginator
+from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.boards import (
     UNCATEGORIZED,
@@ -41,6 +42,13 @@ def _real_board_id(board: BoardRef, action: str) -> str:
     if board_id == UNCATEGORIZED:
         raise ValidationError(f"UNCATEGORIZED is not a real board: it cannot be {action}.")
     return board_id
+
+
+def _board_path(board_id: str, suffix: str = "") -> str:
+    """``/api/v1/boards/<id><suffix>`` with the id percent-encoded as one path segment."""
+    if "/" in board_id:
+        raise ValidationError(f"A board id cannot contain '/', got {board_id!r}.")
+    return f"/api/v1/boards/{segment(board_id)}{suffix}"
 
 
 def _check_name(name: str) -> str:
@@ -108,7 +116,7 @@ class BoardsResource(AsyncAPIResource):
     async def get(self, board_id: BoardRef, *, timeout: TimeoutArg = NOT_GIVEN) -> BoardDTO:
         """One board with its counts; :class:`NotFoundError` when there is no such board."""
         board_id = _real_board_id(board_id, "fetched (list its images with image_names)")
-        return await self._parsed(BoardDTO, "GET", f"/api/v1/boards/{board_id}", timeout=timeout)
+        return await self._parsed(BoardDTO, "GET", _board_path(board_id), timeout=timeout)
 
     async def create(self, name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> BoardDTO:
         """Create a board called ``name`` (names need not be unique)."""
@@ -145,9 +153,7 @@ class BoardsResource(AsyncAPIResource):
             changes["board_visibility"] = visibility
         if not changes:
             raise ValidationError("Nothing to update: give name, cover_image_name, archived or visibility.")
-        return await self._parsed(
-            BoardDTO, "PATCH", f"/api/v1/boards/{board_id}", json=changes, timeout=timeout
-        )
+        return await self._parsed(BoardDTO, "PATCH", _board_path(board_id), json=changes, timeout=timeout)
 
     async def delete(
         self, board_id: BoardRef, *, include_images: bool = False, timeout: TimeoutArg = NOT_GIVEN
@@ -157,7 +163,7 @@ class BoardsResource(AsyncAPIResource):
         return await self._parsed(
             DeleteBoardResult,
             "DELETE",
-            f"/api/v1/boards/{board_id}",
+            _board_path(board_id),
             params={"include_images": include_images},
             timeout=timeout,
         )
@@ -176,7 +182,7 @@ class BoardsResource(AsyncAPIResource):
         return await self._parsed(
             builtins.list[str],
             "GET",
-            f"/api/v1/boards/{board_id_of(board_id)}/image_names",
+            _board_path(board_id_of(board_id), "/image_names"),
             params={"categories": check_categories(categories), "is_intermediate": is_intermediate},
             timeout=timeout,
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .._download import content_disposition_filename, precheck_target, resolve_target, stream_to_file
 from .._errors import APIResponseValidationError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator
+from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.boards import UNCATEGORIZED
 from ..types.images import (
@@ -88,7 +89,7 @@ def _check_category(category: str) -> str:
 def _image_path(name: str, suffix: str = "") -> str:
     if not isinstance(name, str) or not name or "/" in name:
         raise ValidationError(f"An image name must be a non-empty string without '/', got {name!r}.")
-    return f"/api/v1/images/i/{name}{suffix}"
+    return f"/api/v1/images/i/{segment(name)}{suffix}"
 
 
 def _size_suffix(size: str) -> str:
@@ -140,8 +141,11 @@ class ImagesResource(AsyncAPIResource):
 
         The bytes must be an image (PNG, JPEG, WebP, GIF, BMP, TIFF): anything else raises
         :class:`ValidationError` before sending; bytes the server cannot decode raise
-        :class:`UnsupportedMediaTypeError`. ``metadata`` is stored as the image's InvokeAI metadata;
-        ``resize_to=(w, h)`` has the server resize it. An upload is never retried once sent.
+        :class:`UnsupportedMediaTypeError`. A ``PIL.Image`` is sent as PNG; modes PNG cannot store
+        (CMYK, YCbCr, LAB, HSV, ...) are converted to RGB, or RGBA when there is alpha. Files are read
+        in a worker thread; a text-mode file raises :class:`ValidationError`. ``metadata`` is stored
+        as the image's InvokeAI metadata; ``resize_to=(w, h)`` has the server resize it. An upload is
+        never retried once sent.
         """
         data, file_name = await read_upload(source, default_name="image.png")
         sniffed = sniff_image(data)
@@ -230,10 +234,15 @@ class ImagesResource(AsyncAPIResource):
         self,
         *,
         board: BoardRef | None = None,
-        is_intermediate: bool | None = None,
+        is_intermediate: bool | None = False,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> ImageDTO | None:
-        """The newest image (on ``board`` when given), or ``None``; one request, starred ones not first."""
+        """The newest gallery image (on ``board`` when given), or ``None``; one request.
+
+        Starred images are not put first. Intermediates (the scratch images a graph leaves behind
+        mid-run) are left out by default, as the gallery does: ``is_intermediate=True`` asks for
+        the newest intermediate instead, ``is_intermediate=None`` for the newest of either kind.
+        """
         params = gallery_filters(board, None, is_intermediate, None, False, "desc", None)
         data = await self._json(
             "GET", "/api/v1/images/", params={**params, "offset": 0, "limit": 1}, timeout=timeout
@@ -399,10 +408,17 @@ class ImagesResource(AsyncAPIResource):
     ) -> BulkDownloadResult:
         """Have the server zip images (by name, or a whole board) and stream the zip to ``to``.
 
-        Waits for the ``bulk_download_complete`` event, polling the zip's URL meanwhile (and only
-        polling when events cannot be used). The server deletes a zip once it has been fetched, so
-        the zip is fetched exactly once, written atomically, and checked to be complete. ``to`` is a
-        file path or a directory (the server's zip name is used then).
+        ``to`` is a file path or a directory (the server's zip name is used then). An unknown
+        ``board`` raises :class:`NotFoundError` before anything is zipped.
+
+        The server writes the zip in place and deletes it after its first successful GET, so a GET
+        sent too early could fetch a half-written zip and destroy the real one. While the event
+        stream is live the zip is therefore fetched only once ``bulk_download_complete`` for it has
+        arrived (``bulk_download_error`` raises :class:`BulkDownloadError`); the URL is polled every
+        ``poll_interval`` seconds only when events cannot be used (no asyncio loop, socket refused),
+        or probed once after a long silence. The zip is fetched once, written atomically, and
+        checked to be a complete archive with every requested image
+        (:class:`APIConnectionError` otherwise). :class:`WaitTimeoutError` after ``wait_timeout``.
         """
         from ._bulk_download import run_bulk_download
 
@@ -415,7 +431,12 @@ class ImagesResource(AsyncAPIResource):
         if image_names:
             body["image_names"] = image_names
         if board is not None:
-            body["board_id"] = board_id_of(board)
+            board_id = board_id_of(board)
+            if board_id != UNCATEGORIZED:
+                # The server answers an unknown board with a 500 (it looks the board's name up for
+                # the zip's name): check it first so the caller gets a NotFoundError.
+                await self._client.boards.get(board_id, timeout=timeout)
+            body["board_id"] = board_id
         return await run_bulk_download(
             self,
             body,

@@ -11,6 +11,7 @@ from typing import Any
 from .._download import content_disposition_filename, precheck_target, resolve_target, stream_to_file
 from .._errors import ValidationError
 from .._pagination import AsyncPage, AsyncPaginator
+from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.boards import UNCATEGORIZED
 from ..types.images import ImageCategory, ImageOrigin, ImageSize, SortOrder
@@ -32,7 +33,7 @@ __all__ = ["VideosResource"]
 def _video_path(name: str, suffix: str = "") -> str:
     if not isinstance(name, str) or not name or "/" in name:
         raise ValidationError(f"A video name must be a non-empty string without '/', got {name!r}.")
-    return f"/api/v1/videos/i/{name}{suffix}"
+    return f"/api/v1/videos/i/{segment(name)}{suffix}"
 
 
 def _size_suffix(size: str) -> str:
