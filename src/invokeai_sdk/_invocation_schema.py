@@ -10,15 +10,17 @@ Types are taken from the schema only, never guessed from field names.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FieldSpec", "InvocationSchema", "InvocationSchemas", "ValueKind"]
+__all__ = ["FieldSpec", "InvocationSchema", "InvocationSchemas", "ValueKind", "field_title", "start_case"]
 
 ValueKind = str
 """One of: ``integer``, ``float``, ``string``, ``boolean``, ``enum``, ``image``, ``board``, ``model``,
-``color``, ``collection``, ``object`` (a structured value checked only as a mapping), ``any``."""
+``color``, ``collection``, ``object`` (a structured value checked only as a mapping), ``union`` (several
+shapes: a value fits when any of :attr:`FieldSpec.variants` accepts it), ``any``."""
 
 _NODE_ATTRIBUTES = frozenset({"id", "type", "is_intermediate", "use_cache"})
 
@@ -46,12 +48,24 @@ class FieldSpec:
     ui_type: str | None = None
     input: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    variants: tuple[FieldSpec, ...] = ()
+    """The accepted shapes of a ``union`` field (e.g. a number or a list of numbers)."""
 
     def check(self, value: Any) -> str | None:
         """Return why ``value`` does not fit this field, or ``None`` when it does."""
-        if value is None:
-            return None if self.nullable or not self.required else "a value is required"
         kind = self.kind
+        if value is None:
+            if kind == "enum" and not self.nullable:
+                return f"None is not one of {', '.join(repr(c) for c in self.choices or ())}"
+            return None if self.nullable or not self.required else "a value is required"
+        if kind == "union":
+            problems: list[str] = []
+            for variant in self.variants:
+                problem = variant.check(value)
+                if problem is None:
+                    return None
+                problems.append(f"{variant.describe()} ({problem})")
+            return f"{value!r} fits none of the allowed shapes: " + "; ".join(problems)
         if kind == "integer":
             if isinstance(value, bool) or not isinstance(value, int):
                 if isinstance(value, float) and value.is_integer():
@@ -103,6 +117,39 @@ class FieldSpec:
         if kind == "object":
             return None if isinstance(value, Mapping) else f"expected an object, got {value!r}"
         return None
+
+    def describe(self) -> str:
+        """A short description of the accepted values (``a number``, ``a list of numbers``, ...)."""
+        names = {
+            "integer": "an integer",
+            "float": "a number",
+            "string": "a string",
+            "boolean": "true or false",
+            "image": "an image reference",
+            "board": "a board reference",
+            "model": "a model identifier",
+            "color": "a color",
+        }
+        if self.kind == "collection":
+            return "a list" if self.item is None else f"a list of ({self.item.describe()})"
+        if self.kind == "enum":
+            return "one of " + ", ".join(repr(c) for c in self.choices or ())
+        if self.kind == "union":
+            return " or ".join(v.describe() for v in self.variants)
+        if self.kind == "object":
+            return f"an object ({self.ref})" if self.ref else "an object"
+        bounds = [
+            f"{op} {bound:g}"
+            for op, bound in (
+                (">=", self.minimum),
+                ("<=", self.maximum),
+                (">", self.exclusive_minimum),
+                ("<", self.exclusive_maximum),
+            )
+            if bound is not None
+        ]
+        text = names.get(self.kind, "any value")
+        return f"{text} {' and '.join(bounds)}" if bounds else text
 
     def _check_range(self, value: float) -> str | None:
         if self.minimum is not None and value < self.minimum:
@@ -197,35 +244,24 @@ class InvocationSchemas:
     def _field(self, name: str, prop: Mapping[str, Any], required_in_schema: bool) -> FieldSpec:
         nullable = False
         body: Mapping[str, Any] = prop
-        variants = prop.get("anyOf") or prop.get("oneOf")
+        base = {k: v for k, v in prop.items() if k not in ("anyOf", "oneOf", "allOf")}
+        variants = prop.get("anyOf") or prop.get("oneOf") or prop.get("allOf")
+        options: tuple[FieldSpec, ...] = ()
         if isinstance(variants, list):
-            non_null = [v for v in variants if v.get("type") != "null"]
-            nullable = len(non_null) < len(variants)
+            shapes = [v for v in variants if isinstance(v, Mapping)]
+            non_null = [v for v in shapes if v.get("type") != "null"]
+            nullable = len(non_null) < len(shapes)
             if len(non_null) == 1:
-                body = {**prop, **non_null[0]}
-                body = {k: v for k, v in body.items() if k not in ("anyOf", "oneOf")}
+                body = {**base, **non_null[0]}
             elif non_null:
-                # Several non-null shapes (e.g. a value or a list of values): keep the first as the
-                # description of the field, but accept anything matching any of them.
-                body = {k: v for k, v in prop.items() if k not in ("anyOf", "oneOf")}
-                return FieldSpec(
-                    name=name,
-                    kind="any",
-                    title=prop.get("title"),
-                    description=prop.get("description"),
-                    default=prop.get("default"),
-                    has_default="default" in prop,
-                    required=bool(prop.get("orig_required", required_in_schema)),
-                    nullable=nullable,
-                    ui_type=prop.get("ui_type"),
-                    input=prop.get("input"),
-                    raw=prop,
-                )
-        kind, item, ref, choices = self._kind(body)
+                # Several shapes (e.g. a value or a list of values): a value fits when any fits.
+                options = tuple(self._field(name, {**base, **v}, True) for v in non_null)
+                body = base
+        kind, item, ref, choices = ("union", None, None, None) if options else self._kind(body)
         return FieldSpec(
             name=name,
             kind=kind,
-            title=prop.get("title"),
+            title=field_title(name, prop),
             description=prop.get("description"),
             default=prop.get("default"),
             has_default="default" in prop,
@@ -242,6 +278,7 @@ class InvocationSchemas:
             ui_type=prop.get("ui_type"),
             input=prop.get("input"),
             raw=prop,
+            variants=options,
         )
 
     def _kind(
@@ -292,6 +329,29 @@ _REF_KINDS: dict[str, ValueKind] = {
 def _is_model_ref(name: str, target: Mapping[str, Any]) -> bool:
     props = target.get("properties", {})
     return isinstance(props, Mapping) and "key" in props and "base" in props and "type" in props
+
+
+_WORDS = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^A-Za-z]|$)|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+def start_case(name: str) -> str:
+    """``name`` as the GUI titles a field without a schema title (lodash ``startCase``): ``clip_embed_model``
+    -> ``Clip Embed Model``, ``t5_encoder`` -> ``T 5 Encoder``."""
+    return " ".join(word[:1].upper() + word[1:] for word in _WORDS.findall(name))
+
+
+def field_title(name: str, prop: Mapping[str, Any]) -> str:
+    """The title the GUI shows for a field: the schema's ``title`` (beside or inside ``anyOf`` /
+    ``allOf`` / ``oneOf``), else the field name in start case."""
+    title = prop.get("title")
+    if isinstance(title, str) and title:
+        return title
+    for key in ("allOf", "anyOf", "oneOf"):
+        for variant in prop.get(key) or ():
+            inner = variant.get("title") if isinstance(variant, Mapping) else None
+            if isinstance(inner, str) and inner and "$ref" not in variant:
+                return inner
+    return start_case(name)
 
 
 def _number(value: Any) -> float | None:

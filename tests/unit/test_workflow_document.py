@@ -216,7 +216,9 @@ def test_batch_embeds_the_workflow_and_groups_batch_nodes() -> None:
 
 
 def test_sweeps_are_checked_per_item_and_zip() -> None:
-    wf = _doc()
+    raw = json.loads(FIXTURE.read_text())
+    raw["edges"] = [e for e in raw["edges"] if (e["target"], e.get("targetHandle")) != ("mul", "a")]
+    wf = WorkflowDocument.load(raw, schemas=SCHEMAS)
     batch = wf.to_batch(sweep={"First": [1, 2, 3], ("mul", "a"): [4, 5, 6]}, zip=[["First", ("mul", "a")]])
     assert batch["data"][-1] == [
         {"node_path": "a", "field_name": "value", "items": [1, 2, 3]},
@@ -228,6 +230,14 @@ def test_sweeps_are_checked_per_item_and_zip() -> None:
         wf.to_batch(sweep={"First": []})
     with pytest.raises(WorkflowInputError, match="runs must be"):
         wf.to_batch(runs=0)
+
+
+def test_sweeping_a_field_fed_by_an_edge_or_a_batch_node_is_refused() -> None:
+    wf = _doc()
+    with pytest.raises(WorkflowInputError, match=r"\('mul', 'a'\) \(mul.a\) is fed by an edge"):
+        wf.to_batch(sweep={("mul", "a"): [4, 5, 6]})
+    with pytest.raises(WorkflowInputError, match=r"mul.b is fed by a batch node"):
+        wf.to_batch(sweep={("mul", "b"): [4, 5]})
 
 
 def test_required_fields_and_pending_values_are_caught_before_sending() -> None:

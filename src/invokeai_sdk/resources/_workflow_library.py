@@ -9,6 +9,7 @@ from typing import Any
 
 from .._errors import InternalServerError, ValidationError, WorkflowError
 from .._pagination import AsyncPage, AsyncPaginator
+from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.workflows import WorkflowRecord, WorkflowSummary
 from ..workflows import WorkflowDocument
@@ -77,7 +78,9 @@ class WorkflowLibrary(AsyncAPIResource):
 
     async def get(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowRecord:
         """A stored workflow with its document (:class:`NotFoundError` when there is none)."""
-        return await self._parsed(WorkflowRecord, "GET", f"{_PREFIX}/i/{workflow_id}", timeout=timeout)
+        return await self._parsed(
+            WorkflowRecord, "GET", f"{_PREFIX}/i/{segment(workflow_id)}", timeout=timeout
+        )
 
     async def create(
         self, workflow: WorkflowDocument | Mapping[str, Any], *, timeout: TimeoutArg = NOT_GIVEN
@@ -97,15 +100,20 @@ class WorkflowLibrary(AsyncAPIResource):
         *,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> WorkflowRecord:
-        """Replace a stored workflow's document; built-in workflows raise :class:`WorkflowError`."""
+        """Replace a stored workflow's document; built-in workflows raise :class:`WorkflowError`.
+
+        The document is saved as a ``user`` workflow whatever its ``meta.category`` says (the server
+        takes the category from the document, so a copied built-in would otherwise turn into one).
+        """
         await self._refuse_builtin(workflow_id, "edited", timeout)
         body = _body(workflow)
         body["id"] = workflow_id
+        body["meta"] = {**body["meta"], "category": "user"}
         try:
             return await self._parsed(
                 WorkflowRecord,
                 "PATCH",
-                f"{_PREFIX}/i/{workflow_id}",
+                f"{_PREFIX}/i/{segment(workflow_id)}",
                 json={"workflow": body},
                 timeout=timeout,
             )
@@ -115,7 +123,7 @@ class WorkflowLibrary(AsyncAPIResource):
     async def delete(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Delete a stored workflow; built-in workflows raise :class:`WorkflowError`."""
         await self._refuse_builtin(workflow_id, "deleted", timeout)
-        await self._request("DELETE", f"{_PREFIX}/i/{workflow_id}", timeout=timeout)
+        await self._request("DELETE", f"{_PREFIX}/i/{segment(workflow_id)}", timeout=timeout)
 
     async def _refuse_builtin(self, workflow_id: str, verb: str, timeout: TimeoutArg) -> None:
         record = await self.get(workflow_id, timeout=timeout)

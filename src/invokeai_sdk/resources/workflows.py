@@ -107,8 +107,11 @@ class WorkflowsResource(WorkflowLibrary):
     ) -> builtins.list[ModelBinding]:
         """Re-point every model field of ``workflow`` (in place) at an installed model; return the changes.
 
-        Each model field is matched by hash, then name, then base and type; fields that match nothing
-        raise :class:`WorkflowInputError` listing them (and nothing is changed).
+        Only installed models the field accepts (its ``ui_model_base`` / ``ui_model_type``) are
+        candidates. A set field is matched by hash (the same file), then name, then base and type; an
+        unset field is bound when exactly one installed model fits it. Set fields that match nothing,
+        and required unset fields with no or several fitting models, raise :class:`WorkflowInputError`
+        listing them (and nothing is changed); optional unset fields without a single fit stay unset.
         """
         features = await self._client.app.features(timeout=timeout)
         if workflow.schemas is None:
@@ -132,6 +135,20 @@ class WorkflowsResource(WorkflowLibrary):
     ) -> dict[str, Any]:
         """The ``batch`` :meth:`run` would enqueue (inputs resolved on this server), without enqueueing."""
         doc = await self.prepare(workflow, timeout=timeout)
+        return await self._batch_of(doc, board, sweep, zip, runs, origin, destination, timeout)
+
+    async def _batch_of(
+        self,
+        doc: WorkflowDocument,
+        board: Any,
+        sweep: Mapping[SweepKey, Sequence[Any]] | None,
+        zip: Iterable[Iterable[SweepKey]],
+        runs: int,
+        origin: str,
+        destination: str,
+        timeout: TimeoutArg,
+    ) -> dict[str, Any]:
+        """The batch of an already prepared document (server generators expanded, sweeps resolved)."""
         generated = await self._server_generators(doc, timeout)
         auto_board = _board_id(board)
         if sweep:
@@ -202,8 +219,8 @@ class WorkflowsResource(WorkflowLibrary):
     ) -> builtins.list[Any]:
         target = doc._sweep_target(key)
         spec = doc.field_spec(*target)
-        if spec is None or spec.kind not in ("image", "model"):
-            return builtins.list(values)
+        if spec is None or spec.kind != "image" or isinstance(values, str | bytes):
+            return values  # type: ignore[return-value]  # model and board fields cannot be swept: to_batch says why
         out = []
         for value in values:
             if spec.kind == "image" and isinstance(value, bytes | bytearray | os.PathLike):
@@ -212,8 +229,6 @@ class WorkflowsResource(WorkflowLibrary):
                         bytes(value) if isinstance(value, bytearray) else value, timeout=timeout
                     )
                 ).image_name
-            elif spec.kind == "model" and isinstance(value, str):
-                value = await self._find_model(value, spec.raw, timeout)
             out.append(value)
         return out
 
@@ -239,16 +254,7 @@ class WorkflowsResource(WorkflowLibrary):
         per node id, also reachable by node label.
         """
         document = await self.prepare(workflow, timeout=timeout)
-        batch = await self.build_batch(
-            document,
-            board=board,
-            sweep=sweep,
-            zip=zip,
-            runs=runs,
-            origin=origin,
-            destination=destination,
-            timeout=timeout,
-        )
+        batch = await self._batch_of(document, board, sweep, zip, runs, origin, destination, timeout)
         handle = await self._client.queue.enqueue(batch, prepend=prepend, timeout=timeout)
         return WorkflowRun(handle, document)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import WorkflowError, WorkflowInputError
 from .._invocation_schema import FieldSpec, InvocationSchemas
-from ._graph import build_graph, embedded_workflow, is_batch_node
+from ._graph import build_graph, embedded_workflow, is_batch_node, parse_flag
 from ._inputs import WorkflowInput, WorkflowInputs, build_inputs
 from ._sweep import SweepKey, batch_node_data, generator_feeds, sweep_data
 from ._validate import check_document
@@ -232,11 +232,11 @@ class WorkflowDocument:
     def outputs(self) -> list[OutputNode]:
         """The nodes whose results are kept (not intermediate), in workflow order."""
         out: list[OutputNode] = []
-        for node in self._data["nodes"]:
+        for index, node in enumerate(self._data["nodes"]):
             if node["type"] != "invocation" or is_batch_node(node["data"]["type"]):
                 continue
             data = node["data"]
-            if data.get("isIntermediate", True) is False:
+            if not parse_flag(data.get("isIntermediate"), True, f"$.nodes[{index}].data.isIntermediate"):
                 label = data.get("label") or (self._title(data["type"]))
                 out.append(OutputNode(node_id=node["id"], node_type=data["type"], label=str(label)))
         return out
@@ -313,10 +313,22 @@ class WorkflowDocument:
         if sweep:
             targets: dict[tuple[str, str], tuple[FieldSpec | None, Sequence[Any]]] = {}
             names: dict[SweepKey, tuple[str, str]] = {}
+            fed = {(e["destination"]["node_id"], e["destination"]["field"]) for e in graph["edges"]}
+            batch_fed = {(d["node_path"], d["field_name"]) for entry in data for d in entry}
             for key, values in sweep.items():
                 target = self._sweep_target(key)
                 if target[0] not in graph["nodes"]:
                     raise WorkflowInputError(f"sweep target {key!r} is not an executable node")
+                if target in fed:
+                    raise WorkflowInputError(
+                        f"sweep target {key!r} ({target[0]}.{target[1]}) is fed by an edge of the graph: "
+                        "the edge's value would replace the swept one; sweep the node feeding it instead"
+                    )
+                if target in batch_fed:
+                    raise WorkflowInputError(
+                        f"sweep target {key!r}: {target[0]}.{target[1]} is fed by a batch node of the "
+                        "workflow already (the server refuses two batch data for one field)"
+                    )
                 names[key] = target
                 targets[target] = (self.field_spec(*target), values)
             zipped = [[names[k] if k in names else self._sweep_target(k) for k in group] for group in zip]

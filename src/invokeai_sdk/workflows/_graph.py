@@ -21,7 +21,15 @@ from typing import Any
 from .._errors import WorkflowError
 from .._invocation_schema import InvocationSchemas
 
-__all__ = ["BATCH_NODE_TYPES", "build_graph", "embedded_workflow", "is_batch_node", "resolve_edges"]
+__all__ = [
+    "BATCH_NODE_TYPES",
+    "build_graph",
+    "clone",
+    "embedded_workflow",
+    "is_batch_node",
+    "parse_flag",
+    "resolve_edges",
+]
 
 BATCH_NODE_TYPES = frozenset({"image_batch", "string_batch", "integer_batch", "float_batch"})
 _NON_EXECUTABLE = frozenset({"notes", "current_image", "connector"})
@@ -83,7 +91,7 @@ def build_graph(
     edges = [e for e in resolve_edges(doc) if _executable(by_id[e[2]]) and _executable(by_id[e[0]])]
     fed = {(target, field) for _, _, target, field in edges}
     graph_nodes: dict[str, Any] = {}
-    for node in doc["nodes"]:
+    for index, node in enumerate(doc["nodes"]):
         if not _executable(node):
             continue
         data = node["data"]
@@ -107,9 +115,11 @@ def build_graph(
                     continue
             elif value is None:
                 continue
-            out[name] = value
-        out["use_cache"] = bool(data.get("useCache", True))
-        out["is_intermediate"] = bool(data.get("isIntermediate", True))
+            out[name] = clone(value)
+        out["use_cache"] = parse_flag(data.get("useCache"), True, f"$.nodes[{index}].data.useCache")
+        out["is_intermediate"] = parse_flag(
+            data.get("isIntermediate"), True, f"$.nodes[{index}].data.isIntermediate"
+        )
         graph_nodes[node["id"]] = out
     graph_edges = [
         {"source": {"node_id": s, "field": sf}, "destination": {"node_id": t, "field": tf}}
@@ -118,17 +128,40 @@ def build_graph(
     return {"nodes": graph_nodes, "edges": graph_edges}
 
 
+def clone(value: Any) -> Any:
+    """A copy of a JSON value: dicts and lists are copied (recursively), scalars shared."""
+    if isinstance(value, dict):
+        return {k: clone(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) if isinstance(v, dict | list) else v for v in value]
+    return value
+
+
+def parse_flag(value: Any, default: bool, path: str) -> bool:
+    """A node flag (``useCache``, ``isIntermediate``): a JSON boolean, ``"true"``/``"false"`` or unset."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise WorkflowError(f"expected true or false, got {value!r}", path=path)
+
+
 def _looks_like_board(value: Any) -> bool:
     return isinstance(value, Mapping) and set(value) == {"board_id"}
 
 
 def embedded_workflow(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """The workflow as the GUI embeds it in a batch: no library ``id``, ``dynamicInputTemplates: {}``."""
-    out = {k: v for k, v in doc.items() if k != "id"}
+    """The workflow as the GUI embeds it in a batch: no library ``id``, ``dynamicInputTemplates: {}``.
+
+    The result is an independent copy: changing it never changes ``doc``.
+    """
+    out: dict[str, Any] = {k: clone(v) for k, v in doc.items() if k not in ("id", "nodes")}
     out["nodes"] = [
-        {**node, "data": {**node["data"], "dynamicInputTemplates": {}}}
+        {**clone(node), "data": {**clone(node["data"]), "dynamicInputTemplates": {}}}
         if node["type"] == "invocation"
-        else node
+        else clone(node)
         for node in doc["nodes"]
     ]
     return out

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from jsonpath_ng.parser import parse as jsonpath_parse
 
-from .._errors import WorkflowInputError
-from .._invocation_schema import FieldSpec, InvocationSchemas
+from .._errors import WorkflowError, WorkflowInputError
+from .._invocation_schema import FieldSpec, InvocationSchemas, start_case
+from ._validate import check_form
 from ._values import coerce_value
 
 if TYPE_CHECKING:
@@ -66,9 +67,13 @@ class WorkflowInput:
 
 
 def discover_fields(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``(node_id, field_name)`` of every input, in form order (depth first), else ``exposedFields``."""
+    """``(node_id, field_name)`` of every input, in form order (depth first), else ``exposedFields``.
+
+    A malformed form raises :class:`WorkflowError` naming the JSON path at fault.
+    """
     found: list[tuple[str, str]] = []
     form = doc.get("form")
+    check_form(form)
     if isinstance(form, Mapping):
         elements = form.get("elements") or {}
         root = form.get("rootElementId")
@@ -83,17 +88,24 @@ def discover_fields(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
             kind = element.get("type")
             data = element.get("data") or {}
             if kind == "container":
-                stack.extend(reversed([c for c in data.get("children", []) if isinstance(c, str)]))
+                stack.extend(reversed(data.get("children", [])))
             elif kind == "node-field":
-                ident = data.get("fieldIdentifier") or {}
-                if isinstance(ident.get("nodeId"), str) and isinstance(ident.get("fieldName"), str):
-                    found.append((ident["nodeId"], ident["fieldName"]))
+                ident = data["fieldIdentifier"]
+                found.append((ident["nodeId"], ident["fieldName"]))
             elif kind in _SKIPPED_ELEMENTS:
                 continue
     if not found:
-        for item in doc.get("exposedFields") or []:
-            if isinstance(item.get("nodeId"), str) and isinstance(item.get("fieldName"), str):
-                found.append((item["nodeId"], item["fieldName"]))
+        for index, item in enumerate(doc.get("exposedFields") or []):
+            if not (
+                isinstance(item, Mapping)
+                and isinstance(item.get("nodeId"), str)
+                and isinstance(item.get("fieldName"), str)
+            ):
+                raise WorkflowError(
+                    f"expected an object {{nodeId, fieldName}} of strings, got {item!r}",
+                    path=f"$.exposedFields[{index}]",
+                )
+            found.append((item["nodeId"], item["fieldName"]))
     unique: list[tuple[str, str]] = []
     for pair in found:
         if pair not in unique:
@@ -116,7 +128,13 @@ def build_inputs(doc: Mapping[str, Any], schemas: InvocationSchemas | None) -> l
         if field_data is None and spec is None:
             continue
         field_label = (field_data or {}).get("label") or ""
-        label = field_label or node_data.get("label") or (spec.title if spec and spec.title else field_name)
+        # As the GUI: the field's label, else (here) the node's, else the field template's title (the
+        # schema's title, else the field name in start case).
+        label = (
+            field_label
+            or node_data.get("label")
+            or (spec.title if spec and spec.title else start_case(field_name))
+        )
         path = jsonpath_parse(f"nodes[{position}].data.inputs.'{field_name}'.value")
         inputs.append(
             WorkflowInput(

@@ -14,7 +14,7 @@ from typing import Any
 from .._errors import BatchDataError, WorkflowError
 from .._invocation_schema import FieldSpec, InvocationSchemas
 from ._generators import expand_generator
-from ._graph import is_batch_node, resolve_edges
+from ._graph import clone, is_batch_node, resolve_edges
 from ._values import Pending, coerce_value
 
 __all__ = ["SweepKey", "batch_node_data", "check_items", "generator_feeds", "sweep_data"]
@@ -30,12 +30,46 @@ _BATCH_ITEMS_FIELD = {
 }
 
 
+_UNSWEEPABLE = {
+    "board": "set the board per run instead (ivk.workflows.run(..., board=...))",
+    "model": "enqueue one run per model instead",
+    "color": "enqueue one run per color instead",
+    "object": "enqueue one run per value instead",
+}
+
+
+def _batch_scalar(value: Any) -> bool:
+    if isinstance(value, str | int | float):
+        return True
+    return (
+        isinstance(value, Mapping)
+        and len(value) == 1
+        and isinstance(value.get("image_name", value.get("video_name")), str)
+    )
+
+
+def _batch_value(value: Any) -> bool:
+    """True when the server's batch data can carry ``value``: a string, number, image (or a list of them)."""
+    if isinstance(value, list | tuple):
+        return all(_batch_scalar(v) for v in value)
+    return _batch_scalar(value)
+
+
 def check_items(spec: FieldSpec | None, items: Sequence[Any], where: str) -> list[Any]:
-    """Convert and check every item for the field ``spec``; raise :class:`BatchDataError`."""
+    """Convert and check every item for the field ``spec``; raise :class:`BatchDataError`.
+
+    The server's batch items are strings, numbers and images (or lists of them) only: it answers 422
+    to anything else (a ``{"board_id"}``, a model identifier), so such fields cannot be swept.
+    """
     if isinstance(items, str | bytes) or not isinstance(items, Sequence):
         raise BatchDataError(f"{where}: expected a list of values, got {items!r}")
     if not items:
         raise BatchDataError(f"{where}: a sweep needs at least one value")
+    if spec is not None and spec.kind in _UNSWEEPABLE:
+        raise BatchDataError(
+            f"{where}: a {spec.kind} field cannot be swept (the server's batch data carries only "
+            f"strings, numbers and images); {_UNSWEEPABLE[spec.kind]}"
+        )
     out: list[Any] = []
     for index, item in enumerate(items):
         try:
@@ -44,7 +78,12 @@ def check_items(spec: FieldSpec | None, items: Sequence[Any], where: str) -> lis
             raise BatchDataError(str(exc)) from exc
         if isinstance(value, Pending):
             raise BatchDataError(f"{where} item {index}: {item!r} must be resolved on the server first")
-        out.append(value)
+        if not _batch_value(value):
+            raise BatchDataError(
+                f"{where} item {index}: {value!r} cannot be a batch item (the server's batch data "
+                "carries only strings, numbers and images, or lists of them)"
+            )
+        out.append(clone(value))
     return out
 
 

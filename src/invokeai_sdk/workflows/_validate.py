@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._errors import WorkflowError
+from ._graph import parse_flag
 
-__all__ = ["check_document"]
+__all__ = ["check_document", "check_form"]
 
 
 def _need(value: Any, kind: type | tuple[type, ...], path: str, what: str) -> None:
@@ -43,6 +44,8 @@ def check_document(doc: Any) -> None:
         data = node.get("data")
         _need(data, Mapping, f"{where}.data", "the node's data object")
         _need(data.get("type"), str, f"{where}.data.type", "the invocation type string")
+        for flag in ("useCache", "isIntermediate"):
+            parse_flag(data.get(flag), True, f"{where}.data.{flag}")
         inputs = data.get("inputs", {})
         _need(inputs, Mapping, f"{where}.data.inputs", "an object of inputs")
         for name, field in inputs.items():
@@ -64,8 +67,50 @@ def check_document(doc: Any) -> None:
     exposed = doc.get("exposedFields", [])
     _need(exposed, list, "$.exposedFields", "a list of {nodeId, fieldName}")
     for index, item in enumerate(exposed):
-        _need(item, Mapping, f"$.exposedFields[{index}]", "an object {nodeId, fieldName}")
-    form = doc.get("form")
-    if form is not None:
-        _need(form, Mapping, "$.form", "an object {elements, rootElementId}")
-        _need(form.get("elements", {}), Mapping, "$.form.elements", "an object of form elements")
+        where = f"$.exposedFields[{index}]"
+        _need(item, Mapping, where, "an object {nodeId, fieldName}")
+        _need(item.get("nodeId"), str, f"{where}.nodeId", "a node id string")
+        _need(item.get("fieldName"), str, f"{where}.fieldName", "a field name string")
+    check_form(doc.get("form"))
+
+
+def check_form(form: Any) -> None:
+    """Raise :class:`WorkflowError` naming the JSON path of the first malformed part of a ``form``.
+
+    ``None`` (no form) passes. Elements must be objects with a ``type``; a ``data`` must be an object;
+    a container's ``children`` a list of element ids; a node field's ``fieldIdentifier`` an object
+    ``{nodeId, fieldName}`` of strings; the root and every child must name an element.
+    """
+    if form is None:
+        return
+    _need(form, Mapping, "$.form", "an object {elements, rootElementId}")
+    elements = form.get("elements", {})
+    _need(elements, Mapping, "$.form.elements", "an object of form elements")
+    root = form.get("rootElementId")
+    if elements or root is not None:
+        _need(root, str, "$.form.rootElementId", "the id of the root form element")
+        if root not in elements:
+            raise WorkflowError(f"the root element {root!r} is not in the form", path="$.form.rootElementId")
+    for element_id, element in elements.items():
+        where = f"$.form.elements.{element_id}"
+        _need(element, Mapping, where, "a form element object")
+        _need(element.get("type"), str, f"{where}.type", "an element type string")
+        data = element.get("data", {})
+        _need(data, Mapping, f"{where}.data", "the element's data object")
+        if element["type"] == "container":
+            children = data.get("children", [])
+            _need(children, list, f"{where}.data.children", "a list of element ids")
+            for index, child in enumerate(children):
+                _need(child, str, f"{where}.data.children[{index}]", "an element id string")
+                if child not in elements:
+                    raise WorkflowError(
+                        f"child {child!r} is not an element of the form",
+                        path=f"{where}.data.children[{index}]",
+                    )
+        elif element["type"] == "node-field":
+            ident = data.get("fieldIdentifier")
+            _need(ident, Mapping, f"{where}.data.fieldIdentifier", "an object {nodeId, fieldName}")
+            _need(ident.get("nodeId"), str, f"{where}.data.fieldIdentifier.nodeId", "a node id string")
+            _need(
+                ident.get("fieldName"), str, f"{where}.data.fieldIdentifier.fieldName", "a field name string"
+            )

@@ -70,6 +70,17 @@ def _model(value: Any, where: str) -> Any:
     raise WorkflowInputError(f"{where}: expected a model config, key or name, got {value!r}")
 
 
+def _union(spec: FieldSpec, value: Any, where: str) -> Any:
+    """The value converted for the first of the field's shapes that accepts it."""
+    problems: list[str] = []
+    for variant in spec.variants:
+        try:
+            return coerce_value(variant, value, where)
+        except WorkflowInputError as exc:
+            problems.append(f"{variant.describe()}: {str(exc).removeprefix(where + ': ')}")
+    raise WorkflowInputError(f"{where}: {value!r} is not allowed; expected " + " or ".join(problems))
+
+
 def coerce_value(spec: FieldSpec | None, value: Any, where: str) -> Any:
     """Convert ``value`` for the field ``spec`` describes and check it; raise :class:`WorkflowInputError`."""
     if spec is None:
@@ -78,6 +89,8 @@ def coerce_value(spec: FieldSpec | None, value: Any, where: str) -> Any:
             return _image(value, where)
         return value
     kind = spec.kind
+    if kind == "union" and value is not None:
+        return _union(spec, value, where)
     if kind == "image" and value is not None:
         value = _image(value, where)
     elif kind == "board":
@@ -92,6 +105,8 @@ def coerce_value(spec: FieldSpec | None, value: Any, where: str) -> Any:
             return value
     elif kind == "float" and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    elif kind == "integer" and isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, Pending):
         return value
     problem = spec.check(value)
