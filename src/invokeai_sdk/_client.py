@@ -204,10 +204,17 @@ class AsyncInvokeAI:
 
     async def aclose(self) -> None:
         """Close the session: its event socket and its connection pool (if it created the pool)."""
-        for closer in reversed(self._state.closers):
-            await closer()
-        self._state.closers.clear()
-        await self._transport.aclose()
+        failures: list[Exception] = []
+        try:
+            while self._state.closers:  # newest first; one failing closer does not skip the others
+                try:
+                    await self._state.closers.pop()()
+                except Exception as exc:
+                    failures.append(exc)
+        finally:
+            await self._transport.aclose()
+        if failures:
+            raise failures[0]
 
     async def __aenter__(self) -> AsyncInvokeAI:
         return self

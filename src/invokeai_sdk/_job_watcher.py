@@ -5,7 +5,10 @@ be missed. Every ``wait()`` registers the item it waits for; the watcher settles
 the first of: a terminal ``queue_item_status_changed`` event, a bulk ``queue_items_canceled`` event,
 or the shared REST poll (one ``item_summaries_by_ids`` request per interval for every waiter). A
 reconnect or a cleared queue triggers an immediate poll. Without events (trio, socket refused) the
-same poll alone settles the waits.
+same poll alone settles the waits; a refused socket is tried again after ``EVENTS_RETRY_AFTER`` s.
+
+No wait can hang on a broken server: a poll the server refuses for good (401, 403, 404 on the queue,
+...) or ``MAX_POLL_FAILURES`` failed polls in a row end the waits with that error.
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import sniffio
 
-from ._errors import EventsUnavailableError, NotFoundError
+from ._errors import (
+    APIConnectionError,
+    APIStatusError,
+    EventsUnavailableError,
+    InvokeAIError,
+    NotFoundError,
+)
 from .events._connection import get_connection
 from .events._stream import CallbackStream, EventFilter
 from .events._types import (
@@ -41,6 +50,11 @@ log = logging.getLogger("invokeai_sdk.jobs")
 
 POLL_INTERVAL = 1.0
 """Seconds between REST polls of the items being waited for."""
+MAX_POLL_FAILURES = 30
+"""Failed polls in a row (about half a minute of an unreachable server) after which waits end."""
+EVENTS_RETRY_AFTER = 30.0
+"""Seconds after a failed subscription before the watcher tries the event socket again."""
+_TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 _KNOWN_LIMIT = 10_000
 _CHUNK = 500
@@ -51,11 +65,13 @@ class Outcome:
     """How a queue item ended."""
 
     status: str
-    """``completed``, ``failed``, ``canceled``, ``deleted`` (the item no longer exists), or ``closed``
-    (the session closed while waiting)."""
+    """``completed``, ``failed``, ``canceled``, ``deleted`` (the item no longer exists), ``closed``
+    (the session closed while waiting), or ``unknown`` (the server could not be asked: ``error``)."""
     error_type: str | None = None
     error_message: str | None = None
     error_traceback: str | None = None
+    error: InvokeAIError | None = None
+    """Why the outcome is ``unknown``: the error the last poll raised."""
 
 
 class _Waiter:
@@ -92,7 +108,8 @@ class JobWatcher:
         self._poll_task: asyncio.Task[None] | None = None
         self._poke: asyncio.Event | None = None
         self._start_lock: asyncio.Lock | None = None
-        self._events_failed = False
+        self._events_failed_at: float | None = None
+        self._poll_failures = 0
         self._closed = False
         self.polls = 0
         """How many REST polls this watcher sent (for tests and benchmarks)."""
@@ -116,8 +133,10 @@ class JobWatcher:
         async with self._start_lock:
             if self._is_listening():
                 return True
-            if self._events_failed:
-                return False
+            if self._events_failed_at is not None:
+                if anyio.current_time() - self._events_failed_at < EVENTS_RETRY_AFTER:
+                    return False
+                self._events_failed_at = None
             stream = CallbackStream(
                 EventFilter(
                     queue_id=self.queue_id,
@@ -129,7 +148,7 @@ class JobWatcher:
                 await get_connection(self._client).attach(stream)
             except EventsUnavailableError as exc:
                 log.info("job waits fall back to polling: %s", exc)
-                self._events_failed = True
+                self._events_failed_at = anyio.current_time()
                 return False
             self._stream = stream
             return True
@@ -149,7 +168,7 @@ class JobWatcher:
             self._wake_poller()
 
     def _settle(self, item_id: int, outcome: Outcome) -> None:
-        if outcome.status != "deleted":
+        if outcome.status not in ("deleted", "unknown"):
             self._known[item_id] = outcome
             self._known.move_to_end(item_id)
             if len(self._known) > _KNOWN_LIMIT:
@@ -205,7 +224,7 @@ class JobWatcher:
                     else:
                         while waiter.outcome is None:
                             await anyio.sleep(POLL_INTERVAL)
-                            await self._poll_once([i for i in ids if waiters[i].outcome is None])
+                            await self._poll_guarded([i for i in ids if waiters[i].outcome is None])
             return {item_id: w.outcome for item_id, w in waiters.items() if w.outcome is not None}
         finally:
             for item_id, waiter in waiters.items():
@@ -228,12 +247,31 @@ class JobWatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poke.wait(), POLL_INTERVAL)
             self._poke.clear()
-            if not self.listening and _library() == "asyncio" and not self._events_failed:
-                await self.start()
-            try:
-                await self._poll_once(list(self._waiters))
-            except Exception:  # keep polling through transient failures; waits time out on their own
-                log.warning("polling queue items failed", exc_info=True)
+            if not self.listening and _library() == "asyncio":
+                await self.start()  # a no-op while a failed subscription is recent
+            await self._poll_guarded(list(self._waiters))
+
+    async def _poll_guarded(self, item_ids: list[int]) -> None:
+        """Poll, riding out transient failures; end the waits when the server refuses for good."""
+        try:
+            await self._poll_once(item_ids)
+        except Exception as exc:
+            if not isinstance(exc, InvokeAIError):  # a bug, not the server: end the waits, loudly
+                error = InvokeAIError(f"polling the queue failed: {exc!r}")
+                error.__cause__ = exc
+                exc = error
+            self._poll_failures += 1
+            permanent = not isinstance(exc, APIConnectionError) and not (
+                isinstance(exc, APIStatusError) and exc.status_code in _TRANSIENT_STATUSES
+            )
+            if permanent or self._poll_failures >= MAX_POLL_FAILURES:
+                log.warning("polling queue items failed; ending the waits: %s", exc)
+                for item_id in item_ids:
+                    self._settle(item_id, Outcome("unknown", error=exc))
+            else:
+                log.info("polling queue items failed (%d in a row): %s", self._poll_failures, exc)
+        else:
+            self._poll_failures = 0
 
     async def _poll_once(self, item_ids: list[int]) -> None:
         if not item_ids:
@@ -256,9 +294,13 @@ class JobWatcher:
                     self._settle(item_id, Outcome(summary.status))
 
     async def _failure(self, queue: Any, item_id: int) -> Outcome:
+        """The failed item's error details; without them (item gone, GET failed) just ``failed``."""
         try:
             item: QueueItem = await queue.get(item_id, queue_id=self.queue_id)
         except NotFoundError:
+            return Outcome("failed")
+        except InvokeAIError as exc:
+            log.info("could not read the error of failed queue item %d: %s", item_id, exc)
             return Outcome("failed")
         return Outcome("failed", item.error_type, item.error_message, item.error_traceback)
 

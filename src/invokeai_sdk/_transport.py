@@ -26,6 +26,7 @@ import email.utils
 import logging
 import random
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ import httpx
 
 from ._errors import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     ValidationError,
     status_error_from_response,
@@ -43,7 +45,15 @@ from ._errors import (
 from ._types import NotGiven, TimeoutArg
 from ._version import __version__
 
-__all__ = ["ClientOptions", "Credentials", "StreamedResponse", "Transport", "join_path"]
+__all__ = [
+    "ClientOptions",
+    "Credentials",
+    "StreamedResponse",
+    "Transport",
+    "join_path",
+    "loggable_url",
+    "segment",
+]
 
 log = logging.getLogger("invokeai_sdk")
 
@@ -54,6 +64,8 @@ MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 LOGIN_PATH = "/api/v1/auth/login"
+AUTH_STATUS_PATH = "/api/v1/auth/status"
+_SECRET_PARAMS = frozenset({"access_token", "token", "password", "api_key", "apikey"})
 REFRESHED_TOKEN_HEADER = "x-refreshed-token"
 
 # Patched by tests so that backoff is observable without real waiting.
@@ -94,9 +106,41 @@ class Credentials:
 
 
 def join_path(base_url: httpx.URL, path: str) -> httpx.URL:
-    """``base_url`` + ``path``, keeping any path prefix of the base URL (reverse proxies)."""
+    """``base_url`` + ``path``, keeping any path prefix of the base URL (reverse proxies).
+
+    Characters a path cannot hold as they are (non-ASCII, spaces) are percent-encoded; ``/`` stays a
+    separator, so ids interpolated into ``path`` must go through :func:`segment` first.
+    """
     prefix = base_url.raw_path.split(b"?", 1)[0].rstrip(b"/")
-    return base_url.copy_with(raw_path=prefix + b"/" + path.lstrip("/").encode("ascii"))
+    encoded = urllib.parse.quote(path.lstrip("/"), safe="/%:@!$&'()*+,;=~")
+    return base_url.copy_with(raw_path=prefix + b"/" + encoded.encode("ascii"))
+
+
+def loggable_url(url: httpx.URL) -> str:
+    """``url`` for logs: user info dropped and secret query values (``access_token``, ...) masked."""
+    if url.userinfo:
+        url = url.copy_with(userinfo=b"")
+    if url.query and any(key.lower() in _SECRET_PARAMS for key in url.params):
+        masked = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in url.params.multi_items()]
+        url = url.copy_with(params=masked)
+    return str(url)
+
+
+class _LoggedURL:
+    """A URL that becomes its :func:`loggable_url` text only when a log record is really formatted."""
+
+    __slots__ = ("url",)
+
+    def __init__(self, url: httpx.URL) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return loggable_url(self.url)
+
+
+def segment(value: object) -> str:
+    """``value`` as exactly one URL path segment (``/``, ``?``, ``#``, ``%`` and the rest encoded)."""
+    return urllib.parse.quote(str(value), safe="")
 
 
 def _coerce_timeout(timeout: TimeoutArg, default: httpx.Timeout) -> httpx.Timeout:
@@ -217,6 +261,7 @@ class Transport:
             **(dict(default_headers) if default_headers else {}),
         }
         self._login_lock: anyio.Lock | None = None
+        self._has_accounts: bool | None = None  # learnt from /auth/status before the first login
         self._closed = False
 
     @property
@@ -338,6 +383,7 @@ class Transport:
         while True:
             if authenticate:
                 await self.ensure_logged_in()
+            sent_token = self.credentials.token if authenticate else None
             request = self._http.build_request(
                 method,
                 url,
@@ -353,7 +399,8 @@ class Transport:
                 },
                 timeout=effective_timeout,
             )
-            log.debug("%s %s (attempt %d)", method, request.url, attempt + 1)
+            shown = _LoggedURL(request.url)
+            log.debug("%s %s (attempt %d)", method, shown, attempt + 1)
             try:
                 response = await self._http.send(request, stream=True)
                 if not stream and response.status_code < 400:
@@ -364,9 +411,7 @@ class Transport:
                 retryable = safe or isinstance(exc, _NOT_SENT)
                 if retryable and retries_left > 0:
                     delay = backoff_delay(attempt, None)
-                    log.info(
-                        "%s %s failed (%s); retrying in %.2fs", method, request.url, type(exc).__name__, delay
-                    )
+                    log.info("%s %s failed (%s); retrying in %.2fs", method, shown, type(exc).__name__, delay)
                     retries_left -= 1
                     attempt += 1
                     await _sleep(delay)
@@ -380,7 +425,7 @@ class Transport:
             self._adopt_refreshed_token(response)
             status = response.status_code
             if status < 400:
-                log.debug("%s %s -> %d", method, request.url, status)
+                log.debug("%s %s -> %d", method, shown, status)
                 return response
             # Error statuses: read the body (small) so the error can carry the detail.
             try:
@@ -391,17 +436,17 @@ class Transport:
                 await response.aclose()
             if status == 401 and authenticate and self.credentials.can_login and not relogged:
                 relogged = True
-                log.info("%s %s -> 401; logging in again", method, request.url)
-                await self.login(force=True)
+                log.info("%s %s -> 401; logging in again", method, shown)
+                await self.login(force=True, stale=sent_token)
                 continue
             if safe and status in RETRY_STATUSES and retries_left > 0:
                 delay = backoff_delay(attempt, response)
-                log.info("%s %s -> %d; retrying in %.2fs", method, request.url, status, delay)
+                log.info("%s %s -> %d; retrying in %.2fs", method, shown, status, delay)
                 retries_left -= 1
                 attempt += 1
                 await _sleep(delay)
                 continue
-            log.debug("%s %s -> %d", method, request.url, status)
+            log.debug("%s %s -> %d", method, shown, status)
             raise status_error_from_response(response)
 
     def _adopt_refreshed_token(self, response: httpx.Response) -> None:
@@ -411,41 +456,68 @@ class Transport:
             self.credentials.token = refreshed
 
     async def ensure_logged_in(self) -> None:
-        """Log in once when email and password are known and there is no token yet."""
+        """Log in once when email and password are known, there is no token yet, and the server has
+        accounts (a single-user server refuses logins: credentials from the environment are then unused).
+        """
         if self.credentials.token is None and self.credentials.can_login:
-            await self.login(force=False)
+            if self._has_accounts is None:
+                self._has_accounts = await self._server_has_accounts()
+            if self._has_accounts:
+                await self.login(force=False)
 
-    async def login(self, *, force: bool) -> str:
+    async def _server_has_accounts(self) -> bool:
+        try:
+            response = await self._bare("GET", AUTH_STATUS_PATH, json=None)
+        except APIStatusError as exc:
+            if exc.status_code == 404:  # before 6.12: no auth API, no accounts
+                return False
+            raise
+        try:
+            return bool(response.json().get("multiuser_enabled"))
+        except (ValueError, AttributeError):
+            return True  # unreadable: try the login and let the server say what is wrong
+
+    async def _bare(self, method: str, path: str, *, json: Any) -> httpx.Response:
+        """One unauthenticated request with the default options and no retries (auth bootstrap)."""
+        return await self._send(
+            method,
+            path,
+            options=ClientOptions(),
+            params=None,
+            json=json,
+            files=None,
+            data=None,
+            content=None,
+            headers=None,
+            timeout=NotGiven(),
+            max_retries=0,
+            authenticate=False,
+            stream=False,
+        )
+
+    async def login(self, *, force: bool, stale: str | None = None) -> str:
         """Log in with the session's email and password; return the new token.
 
-        Concurrent callers share one login. ``force`` logs in even when a token is held (after a 401).
+        Concurrent callers share one login. ``force`` logs in even when a token is held (after a 401);
+        ``stale`` is the token the failed request carried, so a login someone else already made is used.
         """
         if not self.credentials.can_login:
             raise ValidationError("Logging in needs both an email and a password.")
         if self._login_lock is None:
             self._login_lock = anyio.Lock()
-        stale = self.credentials.token
+        if stale is None:
+            stale = self.credentials.token
         async with self._login_lock:
             if self.credentials.token is not None and (not force or self.credentials.token != stale):
                 return self.credentials.token  # someone else logged in meanwhile
-            response = await self._send(
+            response = await self._bare(
                 "POST",
                 LOGIN_PATH,
-                options=ClientOptions(),
-                params=None,
                 json={
                     "email": self.credentials.email,
                     "password": self.credentials.password,
                     "remember_me": False,
                 },
-                files=None,
-                data=None,
-                content=None,
-                headers=None,
-                timeout=NotGiven(),
-                max_retries=0,
-                authenticate=False,
-                stream=False,
             )
             token = response.json().get("token")
             if not isinstance(token, str) or not token:

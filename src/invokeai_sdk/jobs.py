@@ -299,6 +299,8 @@ def _raise_for(outcome: Outcome, item_id: int, batch_id: str | None) -> None:
         )
     if outcome.status == "canceled":
         raise JobCanceledError(f"queue item {item_id} was canceled", item_id=item_id, batch_id=batch_id)
+    if outcome.status == "unknown" and outcome.error is not None:
+        raise outcome.error
     if outcome.status == "closed":
         raise JobError(
             f"the session was closed while waiting for queue item {item_id}",

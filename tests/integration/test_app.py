@@ -70,6 +70,14 @@ async def test_single_user_server_reports_no_accounts(ivk: AsyncInvokeAI) -> Non
     assert status.multiuser_enabled is False
 
 
+async def test_credentials_are_harmless_on_a_single_user_server(clean: ServerInfo) -> None:
+    # e.g. INVOKEAI_EMAIL/INVOKEAI_PASSWORD set for another server: this one refuses logins (403)
+    async with AsyncInvokeAI(clean.base_url, email="someone@example.com", password="pw") as ivk:
+        board = await ivk.boards.create("no accounts here")
+        assert (await ivk.boards.get(board)).board_name == "no accounts here"
+        assert ivk._transport.credentials.token is None
+
+
 async def test_not_found_is_typed(ivk: AsyncInvokeAI) -> None:
     with pytest.raises(NotFoundError) as info:
         await ivk.app._json("GET", "/api/v1/boards/does-not-exist")

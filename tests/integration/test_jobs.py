@@ -7,7 +7,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from invokeai_sdk import AsyncInvokeAI, JobCanceledError, JobFailedError, WaitTimeoutError
+from invokeai_sdk import AsyncInvokeAI, JobCanceledError, JobFailedError, ValidationError, WaitTimeoutError
 from invokeai_sdk._job_watcher import get_watcher
 from invokeai_sdk.events import InvocationCompleteEvent, QueueItemStatusChangedEvent
 
@@ -60,11 +60,14 @@ async def test_batch_with_data_and_runs_3_gives_12_items_with_outputs(ivk: Async
 
 
 async def test_slow_chain_canceled_mid_run(ivk: AsyncInvokeAI) -> None:
-    batch = await ivk.queue.enqueue(slow_chain())
-    job = batch.jobs[0]
-    async with ivk.events.subscribe(item_ids=[job.item_id], types=[InvocationCompleteEvent]) as stream:
-        first = await anext(stream)  # the first node finished: the job is mid-run
-        assert isinstance(first, InvocationCompleteEvent)
+    async with ivk.events.subscribe(types=[InvocationCompleteEvent]) as stream:
+        batch = await ivk.queue.enqueue(slow_chain())
+        job = batch.jobs[0]
+        with anyio.fail_after(60):
+            first = await anext(stream)  # the first node finished: the job is mid-run
+        assert isinstance(first, InvocationCompleteEvent) and first.item_id == job.item_id
+    current = await ivk.queue.current()
+    assert current is not None and current.item_id == job.item_id and current.status == "in_progress"
     await job.cancel()
     with pytest.raises(JobCanceledError):
         await job.wait(timeout=60)
@@ -108,7 +111,7 @@ async def test_fifty_jobs_awaited_concurrently_share_one_socket(ivk: AsyncInvoke
         for n in range(50):
             tg.start_soon(wait_one, n)
     assert results == dict.fromkeys(range(50), "completed")
-    for n in (0, 17, 49):
+    for n in range(50):
         assert (await batches[n].jobs[0].outputs())["sum"][0]["value"] == n + 1000
     connections = [k for k in ivk._state.extras if k.startswith("events.connection")]
     assert connections == ["events.connection"]
@@ -142,6 +145,17 @@ async def test_run_returns_outputs(ivk: AsyncInvokeAI) -> None:
     outputs = await ivk.queue.run(math(a=5, b=6), wait_timeout=60)
     assert outputs["sum"][0]["value"] == 11
     assert outputs["s"][0]["value"] == "hello"
+
+
+async def test_run_cancels_its_item_when_the_wait_times_out(ivk: AsyncInvokeAI) -> None:
+    with pytest.raises(WaitTimeoutError):
+        await ivk.queue.run(slow_chain(20), wait_timeout=0.5)
+    (item,) = await ivk.queue.list_all()
+    assert item.status in ("canceled", "completed")  # canceled, unless it beat the cancel
+    assert (await ivk.queue.status()).queue.in_progress == 0
+    with pytest.raises(ValidationError):
+        await ivk.queue.run(batch_runs3_data())  # several items: that is enqueue()'s job
+    assert len(await ivk.queue.list_all()) == 1  # nothing more was sent
 
 
 async def test_batch_images_and_download_images_cover_every_item(ivk: AsyncInvokeAI, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from invokeai_sdk import AsyncInvokeAI, BatchDataError, JobCanceledError, ValidationError
+from invokeai_sdk import AsyncInvokeAI, BatchDataError, JobCanceledError, JobFailedError, ValidationError
 from invokeai_sdk.events import QueueItemsCanceledEvent
 
 from ._graphs import batch_runs3_data, fail_missing_image, math
@@ -82,7 +82,7 @@ async def test_cancel_and_delete_verbs(ivk: AsyncInvokeAI) -> None:
 
 async def test_retry_failed_item(ivk: AsyncInvokeAI) -> None:
     batch = await ivk.queue.enqueue(fail_missing_image())
-    with pytest.raises(Exception, match="ImageRecordNotFound"):
+    with pytest.raises(JobFailedError, match="ImageRecordNotFound"):
         await batch.wait(timeout=60)
     result = await ivk.queue.retry(batch.item_ids)
     assert result.retried_item_ids == batch.item_ids

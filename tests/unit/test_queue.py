@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from invokeai_sdk import AsyncInvokeAI, BatchDataError, ValidationError
+from invokeai_sdk import AsyncInvokeAI, BatchDataError, InternalServerError, ValidationError
 
 BASE = "http://ivk.test"
 
@@ -109,7 +110,7 @@ async def test_enqueue_is_never_retried() -> None:
         enqueue = _mock_server(router)
         enqueue.side_effect = [httpx.Response(503, json={"detail": "busy"})]
         async with AsyncInvokeAI(BASE, max_retries=3) as ivk:
-            with pytest.raises(Exception, match="503"):
+            with pytest.raises(InternalServerError, match="busy"):
                 await ivk.queue.enqueue(GRAPH)
         assert enqueue.call_count == 1
 
@@ -148,3 +149,49 @@ async def test_old_server_without_item_ids_finds_items_by_batch() -> None:
         async with AsyncInvokeAI(BASE) as ivk:
             handle = await ivk.queue.enqueue(GRAPH)
     assert handle.item_ids == [3]
+
+
+async def test_retry_is_sent_once_even_on_a_retryable_status() -> None:
+    # PUT is retried elsewhere, but retry_items_by_id is not idempotent: a resend copies the items again.
+    async with respx.mock(base_url=BASE) as router:
+        route = router.put("/api/v1/queue/default/retry_items_by_id").respond(503, json={"detail": "busy"})
+        async with AsyncInvokeAI(BASE, max_retries=3) as ivk:
+            with pytest.raises(InternalServerError):
+                await ivk.queue.retry([1, 2])
+    assert route.call_count == 1 and route.calls[0].request.content == b"[1,2]"
+
+
+async def test_list_reads_the_item_ids_once_per_walk() -> None:
+    async with respx.mock(base_url=BASE) as router:
+        ids = router.get("/api/v1/queue/default/item_ids").respond(
+            json={"item_ids": [5, 4, 3, 2, 1], "total_count": 5}
+        )
+
+        def items(request: httpx.Request) -> httpx.Response:
+            wanted = json.loads(request.content)["item_ids"]
+            return httpx.Response(200, json=[{"item_id": i, "status": "pending"} for i in wanted])
+
+        router.post("/api/v1/queue/default/items_by_ids").mock(side_effect=items)
+        async with AsyncInvokeAI(BASE) as ivk:
+            walked = [item.item_id async for item in ivk.queue.list(limit=2)]
+    assert walked == [5, 4, 3, 2, 1] and ids.call_count == 1
+
+
+@pytest.mark.parametrize(("batch_id", "path"), [("a/b", "a%2Fb"), ("ü?", "%C3%BC%3F")])
+async def test_ids_in_paths_are_one_segment(batch_id: str, path: str) -> None:
+    async with respx.mock(base_url=BASE) as router:
+        route = router.get(url__regex=r"/api/v1/queue/default/b/.*").respond(
+            json={
+                "queue_id": "default",
+                "batch_id": batch_id,
+                "pending": 0,
+                "in_progress": 0,
+                "completed": 0,
+                "failed": 0,
+                "canceled": 0,
+                "total": 0,
+            }
+        )
+        async with AsyncInvokeAI(BASE) as ivk:
+            await ivk.queue.batch_status(batch_id)
+    assert route.calls[0].request.url.raw_path == f"/api/v1/queue/default/b/{path}/status".encode()

@@ -225,6 +225,9 @@ async def test_base_url_path_prefix_is_kept_for_v1_and_v2() -> None:
 @respx.mock
 async def test_login_on_first_use_and_refreshed_token_adopted() -> None:
     client = AsyncInvokeAI(BASE, email="a@example.com", password="secret", max_retries=0)
+    status = respx.get(f"{BASE}/api/v1/auth/status").mock(
+        return_value=httpx.Response(200, json={"multiuser_enabled": True, "setup_required": False})
+    )
     login = respx.post(f"{BASE}/api/v1/auth/login").mock(
         return_value=httpx.Response(
             200, json={"token": "t1", "user": {"user_id": "u", "email": "a@example.com"}}
@@ -244,6 +247,80 @@ async def test_login_on_first_use_and_refreshed_token_adopted() -> None:
     )
     assert version.calls[0].request.headers["authorization"] == "Bearer t1"
     assert version.calls[1].request.headers["authorization"] == "Bearer t2"
+    assert status.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "status_response",
+    [
+        httpx.Response(200, json={"multiuser_enabled": False, "setup_required": False}),
+        httpx.Response(404, json={"detail": "Not Found"}),  # servers before 6.12 have no auth API
+    ],
+)
+@respx.mock
+async def test_credentials_are_not_used_on_a_single_user_server(status_response: httpx.Response) -> None:
+    client = AsyncInvokeAI(BASE, email="a@example.com", password="secret", max_retries=0)
+    status = respx.get(f"{BASE}/api/v1/auth/status").mock(return_value=status_response)
+    login = respx.post(f"{BASE}/api/v1/auth/login").mock(
+        return_value=httpx.Response(403, json={"detail": "Multiuser mode is disabled"})
+    )
+    version = respx.get(f"{BASE}/api/v1/app/version").mock(
+        return_value=httpx.Response(200, json={"version": "6.14.2"})
+    )
+    assert str(await client.app.version()) == "6.14.2"
+    assert str(await client.app.version()) == "6.14.2"
+    assert not login.called and status.call_count == 1 and version.call_count == 2
+    assert "authorization" not in version.calls[0].request.headers
+
+
+@respx.mock
+async def test_path_segments_are_percent_encoded() -> None:
+    client = AsyncInvokeAI(BASE, max_retries=0)
+    route = respx.get(url__startswith=f"{BASE}/api/v2/models/i/").mock(
+        return_value=httpx.Response(404, json={"detail": "not found"})
+    )
+    for key in ("a?b", "Fotos ä", "x#y"):
+        with pytest.raises(NotFoundError):
+            await client.models.get(key)
+    paths = [call.request.url.raw_path for call in route.calls]
+    assert paths == [b"/api/v2/models/i/a%3Fb", b"/api/v2/models/i/Fotos%20%C3%A4", b"/api/v2/models/i/x%23y"]
+    assert all(not call.request.url.query for call in route.calls)
+
+
+@respx.mock
+async def test_logs_never_show_secret_query_values(caplog: pytest.LogCaptureFixture) -> None:
+    client = AsyncInvokeAI("http://user:pw@invoke.test", max_retries=1)
+    respx.post(url__startswith=f"{BASE}/api/v2/models/install").mock(
+        return_value=httpx.Response(500, text="boom")
+    )
+    caplog.set_level("DEBUG", logger="invokeai_sdk")
+    with pytest.raises(InternalServerError):
+        await client._transport.request(
+            "POST",
+            "/api/v2/models/install",
+            options=client._options,
+            params={"source": "x", "access_token": "hf_s3cr3t"},
+        )
+    text = caplog.text
+    assert "install" in text and "source=x" in text
+    assert "hf_s3cr3t" not in text and ":pw@" not in text
+
+
+async def test_aclose_runs_every_closer_and_closes_the_pool_even_when_one_fails() -> None:
+    client = AsyncInvokeAI(BASE)
+    ran: list[str] = []
+
+    async def bad() -> None:
+        ran.append("bad")
+        raise RuntimeError("closer failed")
+
+    async def good() -> None:
+        ran.append("good")
+
+    client._state.closers.extend([good, bad])
+    with pytest.raises(RuntimeError, match="closer failed"):
+        await client.aclose()
+    assert ran == ["bad", "good"] and client._transport.is_closed
 
 
 @respx.mock

@@ -43,7 +43,9 @@ class AsyncAPIResource:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> httpx.Response:
+        """Send through the session's request loop (``max_retries=0`` for a PUT that is not idempotent)."""
         return await self._client._transport.request(
             method,
             path,
@@ -55,6 +57,7 @@ class AsyncAPIResource:
             content=content,
             headers=headers,
             timeout=timeout,
+            max_retries=max_retries,
         )
 
     @asynccontextmanager

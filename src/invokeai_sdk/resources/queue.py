@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import BatchDataError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator
+from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.queue import (
     BatchStatus,
@@ -42,7 +43,7 @@ def new_origin() -> str:
 def _q(queue_id: str) -> str:
     if not queue_id or "/" in queue_id:
         raise ValidationError(f"queue_id must be a non-empty name without '/', got {queue_id!r}")
-    return f"/api/v1/queue/{queue_id}"
+    return f"/api/v1/queue/{segment(queue_id)}"
 
 
 class QueueResource(AsyncAPIResource):
@@ -113,19 +114,33 @@ class QueueResource(AsyncAPIResource):
         *,
         origin: str | None = None,
         destination: str | None = None,
+        workflow: Mapping[str, Any] | None = None,
         queue_id: str = "default",
         wait_timeout: float | None = None,
+        cancel_on_timeout: bool = True,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> dict[str, list[dict[str, Any]]]:
-        """Enqueue one graph, wait for it and return its outputs per source node id.
+        """Enqueue one graph (one item), wait for it and return its outputs per source node id.
 
-        Raises ``JobFailedError`` / ``JobCanceledError`` / ``WaitTimeoutError`` like ``wait()``.
+        Raises ``JobFailedError`` / ``JobCanceledError`` / ``WaitTimeoutError`` like ``wait()``; when
+        ``wait_timeout`` runs out the item is canceled first (``cancel_on_timeout=False`` leaves it
+        running). For several runs or batch ``data``, use :meth:`enqueue` and the handle it returns.
         """
+        if graph.get("data") or (graph.get("runs") not in (None, 1)):
+            raise ValidationError(
+                "queue.run() runs one item; enqueue a batch with data or runs > 1 with queue.enqueue()"
+            )
         batch = await self.enqueue(
-            graph, origin=origin, destination=destination, queue_id=queue_id, timeout=timeout
+            graph,
+            runs=1,
+            origin=origin,
+            destination=destination,
+            workflow=workflow,
+            queue_id=queue_id,
+            timeout=timeout,
         )
         job = batch.jobs[0]
-        await job.wait(timeout=wait_timeout)
+        await job.wait(timeout=wait_timeout, cancel_on_timeout=cancel_on_timeout)
         return await job.outputs(timeout=timeout)
 
     # -- reading ------------------------------------------------------------------------------
@@ -160,7 +175,9 @@ class QueueResource(AsyncAPIResource):
         self, batch_id: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
     ) -> BatchStatus:
         """Counts per status of one batch."""
-        return await self._parsed(BatchStatus, "GET", f"{_q(queue_id)}/b/{batch_id}/status", timeout=timeout)
+        return await self._parsed(
+            BatchStatus, "GET", f"{_q(queue_id)}/b/{segment(batch_id)}/status", timeout=timeout
+        )
 
     async def counts_by_destination(
         self, destination: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
@@ -189,7 +206,8 @@ class QueueResource(AsyncAPIResource):
         """Queue items, newest first (``order="asc"``: oldest first), filtered on the client side.
 
         Pages are ``limit`` item ids each; filters apply within a page, so a filtered page can hold
-        fewer than ``limit`` items. ``async for`` walks them all.
+        fewer than ``limit`` items. ``async for`` walks them all. The ids are read once, with the
+        first page: a walk sees the queue as it was then (items deleted since are left out).
         """
         if order not in ("asc", "desc"):
             raise ValidationError(f"order must be 'asc' or 'desc', got {order!r}")
@@ -198,11 +216,15 @@ class QueueResource(AsyncAPIResource):
         statuses = {status} if isinstance(status, str) else (set(status) if status is not None else None)
         base = _q(queue_id)
 
+        snapshot: builtins.list[int] = []
+
         async def fetch(offset: int, page_limit: int) -> AsyncPage[QueueItem]:
-            ids = await self._json(
-                "GET", f"{base}/item_ids", params={"order_dir": order.upper()}, timeout=timeout
-            )
-            all_ids = [int(i) for i in ids.get("item_ids", [])]
+            if offset == 0 or not snapshot:  # a new walk: read the ids once, not once per page
+                ids = await self._json(
+                    "GET", f"{base}/item_ids", params={"order_dir": order.upper()}, timeout=timeout
+                )
+                snapshot[:] = [int(i) for i in ids.get("item_ids", [])]
+            all_ids = snapshot
             wanted = all_ids[offset : offset + page_limit]
             items = await self.items_by_ids(wanted, queue_id=queue_id, timeout=timeout) if wanted else []
             rank = {item_id: n for n, item_id in enumerate(wanted)}
@@ -215,7 +237,7 @@ class QueueResource(AsyncAPIResource):
                 and (origin is None or item.origin == origin)
                 and (destination is None or item.destination == destination)
             ]
-            total = int(ids.get("total_count", len(all_ids)))
+            total = len(all_ids)
             return _IdsPage(kept, offset=offset, limit=page_limit, total=total, fetch=fetch, raw=len(wanted))
 
         return AsyncPaginator(fetch, limit=limit)
@@ -318,7 +340,7 @@ class QueueResource(AsyncAPIResource):
     ) -> int:
         """Delete every item sent to ``destination``; returns how many."""
         result = await self._parsed(
-            DeletedResult, "DELETE", f"{_q(queue_id)}/d/{destination}", timeout=timeout
+            DeletedResult, "DELETE", f"{_q(queue_id)}/d/{segment(destination)}", timeout=timeout
         )
         return result.deleted
 
@@ -354,8 +376,14 @@ class QueueResource(AsyncAPIResource):
     ) -> RetryItemsResult:
         """Re-enqueue failed or canceled items (as new items); ``retried_item_ids`` are the originals."""
         ids = [_item_id(i) for i in item_ids]
+        # Never resent: the originals stay failed, so a second PUT would enqueue copies again.
         return await self._parsed(
-            RetryItemsResult, "PUT", f"{_q(queue_id)}/retry_items_by_id", json=ids, timeout=timeout
+            RetryItemsResult,
+            "PUT",
+            f"{_q(queue_id)}/retry_items_by_id",
+            json=ids,
+            timeout=timeout,
+            max_retries=0,
         )
 
 

@@ -1,0 +1,68 @@
+"""Waits never hang on a broken server: permanent refusals and long outages end them (respx)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from invokeai_sdk import APIConnectionError, AsyncInvokeAI, JobFailedError, PermissionDeniedError
+from invokeai_sdk import _job_watcher
+from invokeai_sdk.jobs import BatchHandle, JobHandle
+
+# Nothing listens on port 9 here: the event socket is refused at once and waits poll over REST.
+BASE = "http://127.0.0.1:9"
+SUMMARIES = "/api/v1/queue/default/item_summaries_by_ids"
+
+
+@pytest.fixture(autouse=True)
+def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_job_watcher, "POLL_INTERVAL", 0.01)
+    monkeypatch.setattr(_job_watcher, "MAX_POLL_FAILURES", 3)
+
+
+async def test_a_permanent_refusal_ends_the_wait_with_the_servers_error() -> None:
+    async with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        route = router.post(SUMMARIES).mock(
+            side_effect=[
+                httpx.Response(200, json=[{"item_id": 7, "status": "in_progress"}]),
+                httpx.Response(403, json={"detail": "Not allowed"}),
+            ]
+        )
+        async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
+            with pytest.raises(PermissionDeniedError, match="Not allowed"):
+                await JobHandle(ivk, 7).wait(timeout=10)
+    assert route.call_count == 2
+
+
+async def test_a_long_outage_ends_every_wait_of_a_batch_with_a_connection_error() -> None:
+    async with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        route = router.post(SUMMARIES).mock(
+            side_effect=[httpx.Response(200, json=[{"item_id": i, "status": "pending"} for i in (1, 2)])]
+            + [httpx.ConnectError("refused")] * 10
+        )
+        async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
+            batch = BatchHandle(ivk, queue_id="default", batch_id="b", item_ids=[1, 2])
+            with pytest.raises(APIConnectionError):
+                await batch.wait(timeout=10)
+    assert route.call_count == 1 + 3  # the first look, then MAX_POLL_FAILURES failed polls
+
+
+async def test_transient_failures_are_ridden_out() -> None:
+    async with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.post(SUMMARIES).mock(
+            side_effect=[
+                httpx.Response(200, json=[{"item_id": 4, "status": "in_progress"}]),
+                httpx.Response(503, text="busy"),
+                httpx.ConnectError("refused"),
+                httpx.Response(200, json=[{"item_id": 4, "status": "failed"}]),
+            ]
+        )
+        router.get("/api/v1/queue/default/i/4").mock(
+            return_value=httpx.Response(500, text="Internal Server Error")
+        )
+        async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
+            # the failed item's details cannot be read: it still settles as failed
+            with pytest.raises(JobFailedError) as caught:
+                await JobHandle(ivk, 4).wait(timeout=10)
+    assert caught.value.item_id == 4 and caught.value.error_type is None
