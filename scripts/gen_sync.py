@@ -6,7 +6,8 @@ Async is the source of truth. This script reads the async classes with the stdli
 parameters and docstrings, each body a single call into ``invokeai_sdk._sync.runtime``.
 
 What it reads: ``AsyncInvokeAI`` (src/invokeai_sdk/_client.py); every ``cached_property`` of it (or
-of a namespace) whose return type is an ``AsyncAPIResource`` subclass becomes a sync namespace; every
+of a namespace, at any depth: ``ivk.models.hf``) whose return type is an ``AsyncAPIResource`` subclass
+becomes a sync namespace, resolved through its attribute path on each call; every
 class named in ``TRANSLATIONS`` that a public member returns becomes a sync wrapper (pages,
 paginators, event streams, job handles, ...). A public member whose return type is async-like
 (an ``Async*`` name, an awaitable, or a package class with async methods) but has no translation
@@ -91,9 +92,10 @@ CLIENT_DOC = """The sync twin of :class:`~invokeai_sdk.AsyncInvokeAI`: the same 
                 print(image.image_name)
 
     It runs the async session on a private event loop thread (started on first use, kept between
-    calls, reset after ``fork``, closed at exit). Listings return a ``SyncPaginator``
-    (``for`` walks every item, ``first_page()`` fetches one page); ``ivk.events.subscribe()`` is a
-    ``with`` block yielding a ``SyncEventStream``.
+    calls, reset after ``fork``, closed at exit). After ``fork`` a client made with your own
+    ``http_client`` raises ``SyncRuntimeError`` in the child: create a new one there. Listings
+    return a ``SyncPaginator`` (``for`` walks every item, ``first_page()`` fetches one page);
+    ``ivk.events.subscribe()`` is a ``with`` block yielding a ``SyncEventStream``.
 
     About the async session:"""
 

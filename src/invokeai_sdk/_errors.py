@@ -20,6 +20,7 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
     ├── APIResponseValidationError    the server answered 2xx with a body the SDK cannot parse
     ├── FeatureNotSupportedError      the connected server has no such API
     ├── EventsUnavailableError        Socket.IO events cannot be used here (e.g. under trio)
+    ├── EventsOverflowError           an event stream's consumer fell too far behind
     ├── ValidationError               bad input, found before anything was sent
     │   ├── WorkflowError             a malformed workflow document
     │   ├── WorkflowInputError        a bad value for a workflow input
@@ -28,8 +29,8 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
     │   ├── JobFailedError            it failed (server's error type, message, traceback)
     │   └── JobCanceledError          it was canceled
     ├── InstallFailedError            a model install job failed
-    ├── BulkDownloadError             the server could not build a bulk zip
     │   └── InstallCanceledError      it was cancelled
+    ├── BulkDownloadError             the server could not build a bulk zip
     └── WaitTimeoutError              ``wait(timeout=...)`` ran out (also a ``TimeoutError``)
 """
 
@@ -50,6 +51,7 @@ __all__ = [
     "BulkDownloadError",
     "ConflictError",
     "ErrorDetail",
+    "EventsOverflowError",
     "EventsUnavailableError",
     "FeatureNotSupportedError",
     "InstallCanceledError",
@@ -204,6 +206,19 @@ class FeatureNotSupportedError(InvokeAIError):
 
 class EventsUnavailableError(InvokeAIError):
     """Socket.IO events cannot be used (no asyncio loop, e.g. under trio, or the socket was refused)."""
+
+
+class EventsOverflowError(InvokeAIError):
+    """An event stream ended because its consumer fell too far behind.
+
+    Raised by the stream once the events kept before the overflow have been read: ``limit`` status,
+    completion or error events were waiting unread, so later ones could not be kept. Events after
+    that point were not delivered; reconcile through REST and subscribe again.
+    """
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class ValidationError(InvokeAIError, ValueError):

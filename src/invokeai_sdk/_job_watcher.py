@@ -33,6 +33,7 @@ from ._errors import (
 from .events._connection import get_connection
 from .events._stream import CallbackStream, EventFilter
 from .events._types import (
+    DisconnectedEvent,
     Event,
     QueueClearedEvent,
     QueueItemsCanceledEvent,
@@ -164,8 +165,8 @@ class JobWatcher:
         elif isinstance(event, QueueItemsCanceledEvent):
             for item_id in event.canceled_item_ids:
                 self._settle(item_id, Outcome("canceled"))
-        elif isinstance(event, ReconnectedEvent | QueueClearedEvent):
-            self._wake_poller()
+        elif isinstance(event, ReconnectedEvent | DisconnectedEvent | QueueClearedEvent):
+            self._wake_poller()  # events may have been missed (or stopped): ask the server now
 
     def _settle(self, item_id: int, outcome: Outcome) -> None:
         if outcome.status not in ("deleted", "unknown"):

@@ -265,6 +265,11 @@ class Transport:
         self._closed = False
 
     @property
+    def default_headers(self) -> dict[str, str]:
+        """The headers sent with every request (the SDK's plus the session's ``default_headers``)."""
+        return dict(self._default_headers)
+
+    @property
     def is_closed(self) -> bool:
         """True once :meth:`aclose` ran."""
         return self._closed

@@ -24,6 +24,7 @@ from ._errors import JobCanceledError, JobError, JobFailedError, NotFoundError, 
 from ._job_watcher import Outcome, get_watcher
 from ._types import NOT_GIVEN, TimeoutArg
 from .events._types import (
+    DisconnectedEvent,
     Event,
     InvocationProgressEvent,
     QueueClearedEvent,
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BatchHandle", "JobHandle", "outputs_of", "images_of"]
 
+_RECONCILE_ON = (ReconnectedEvent, DisconnectedEvent, QueueClearedEvent)
+"""Events after which a stream asks the server what it may have missed."""
 _IDLE_CHECK = 5.0
 """Seconds without an event after which ``events()`` asks the server whether the work is over."""
 
@@ -138,7 +141,7 @@ class JobHandle:
                     return
                 if isinstance(event, QueueItemsCanceledEvent):
                     return
-                if isinstance(event, ReconnectedEvent | QueueClearedEvent) and await self._gone_or_terminal():
+                if isinstance(event, _RECONCILE_ON) and await self._gone_or_terminal():
                     return
 
     async def _gone_or_terminal(self) -> bool:
@@ -278,7 +281,7 @@ class BatchHandle:
                     pending.discard(event.item_id or -1)
                 elif isinstance(event, QueueItemsCanceledEvent):
                     pending.difference_update(event.canceled_item_ids)
-                elif event is None or isinstance(event, ReconnectedEvent | QueueClearedEvent):
+                elif event is None or isinstance(event, _RECONCILE_ON):
                     # deleted items (no longer listed) are done too
                     pending &= {i.item_id for i in await self.results() if not i.is_terminal}
                 if not pending:

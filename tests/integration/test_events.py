@@ -17,7 +17,7 @@ from invokeai_sdk.events import (
 )
 from invokeai_sdk.events._connection import get_connection
 
-from ._graphs import image_to_board, math
+from ._graphs import image_to_board, math, slow_chain
 
 
 async def test_typed_events_of_one_job_in_order(ivk: AsyncInvokeAI) -> None:
@@ -67,20 +67,38 @@ async def test_queue_room_joined_before_subscribe_returns(ivk: AsyncInvokeAI) ->
     assert isinstance(event, QueueClearedEvent) and event.queue_id == "default"
 
 
-async def test_reconnect_marker_rooms_rejoined_and_wait_settles(ivk: AsyncInvokeAI) -> None:
+async def test_reconnect_mid_job_marker_rooms_rejoined_and_wait_settles(ivk: AsyncInvokeAI) -> None:
     conn = get_connection(ivk)
-    async with ivk.events.subscribe(types=[ReconnectedEvent, QueueClearedEvent]) as stream:
-        await ivk.queue.pause()
-        batch = await ivk.queue.enqueue(math())
-        await conn.drop_transport()  # the network drops under the client
+    kinds = [ReconnectedEvent, InvocationCompleteEvent, QueueItemStatusChangedEvent, QueueClearedEvent]
+    async with ivk.events.subscribe(types=kinds) as stream:
+        batch = await ivk.queue.enqueue(slow_chain(blurs=24))  # ~10 s of model-free work
+        (item_id,) = batch.item_ids
+        with anyio.fail_after(60):
+            async for event in stream:  # until the job is really running
+                if isinstance(event, InvocationCompleteEvent) and event.item_id == item_id:
+                    break
+        await conn.drop_transport()  # the network drops under the client, mid-job
         with anyio.fail_after(20):
-            marker = await anext(stream)
-        assert isinstance(marker, ReconnectedEvent)
-        assert ivk.events.reconnects == 1
-        await ivk.queue.resume()
+            async for event in stream:
+                if isinstance(event, ReconnectedEvent):
+                    break
+        assert ivk.events.reconnects == 1 and ivk.events.connected
+        after = []
+        with anyio.fail_after(60):
+            async for event in stream:  # the job's events keep coming after the reconnect
+                after.append(event)
+                if (
+                    isinstance(event, QueueItemStatusChangedEvent)
+                    and event.item_id == item_id
+                    and (event.status in ("completed", "failed", "canceled"))
+                ):
+                    break
+        assert any(isinstance(e, InvocationCompleteEvent) and e.item_id == item_id for e in after)
+        assert after[-1].status == "completed"  # type: ignore[attr-defined]
         assert await batch.wait(timeout=30) == ["completed"]
-        await anyio.sleep(0.2)  # the re-join is sent without an ack: give it a moment
-        await ivk.queue.clear()  # room-only event: proves the queue room was re-joined
+        # queue_cleared goes to the queue room only: it arrives only because the re-join (sent with
+        # an acknowledgement, before the marker) really happened
+        await ivk.queue.clear()
         with anyio.fail_after(10):
             assert isinstance(await anext(stream), QueueClearedEvent)
 

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import struct
+import threading
+import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 import pytest
 
 from invokeai_sdk import (
     AsyncInvokeAI,
     ConflictError,
+    InstallCanceledError,
     InstallFailedError,
     InvalidModelSourceError,
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
+from invokeai_sdk.events import ModelInstallCompleteEvent
 from invokeai_sdk.types.models import (
     BaseModelType,
     HFTokenStatus,
@@ -66,6 +75,9 @@ async def test_install_in_place_then_find_update_and_delete(ivk: AsyncInvokeAI, 
     assert (await ivk.models.get(model.key)).hash == model.hash
     by_attrs = await ivk.models.get_by_attrs("tiny-model", base=BaseModelType.UNKNOWN, type="unknown")
     assert by_attrs.key == model.key
+    assert (
+        await ivk.models.get_by_attrs("tiny-model", BaseModelType.UNKNOWN, ModelType.UNKNOWN)
+    ).key == model.key
     assert model.hash and (await ivk.models.get_by_hash(model.hash)).key == model.key
 
     found = await ivk.models.scan_folder(str(tmp_path))
@@ -152,7 +164,7 @@ async def test_bulk_delete_missing_files_and_bad_updates(ivk: AsyncInvokeAI, tmp
     assert (await ivk.models.list()).items == []
 
 
-async def test_cache_starter_models_and_hf_status(ivk: AsyncInvokeAI) -> None:
+async def test_cache_starter_models_and_hf_token_status(ivk: AsyncInvokeAI) -> None:
     stats = await ivk.models.stats()
     assert stats is None or isinstance(stats, ModelCacheStats)  # None until a model was loaded
     await ivk.models.empty_cache()
@@ -161,7 +173,134 @@ async def test_cache_starter_models_and_hf_status(ivk: AsyncInvokeAI) -> None:
     assert any(s.base == BaseModelType.FLUX for s in starters.starter_models)
     assert not any(s.is_installed for s in starters.starter_models)
     assert starters.starter_bundles
-    assert await ivk.models.hf_status() in set(HFTokenStatus)
+    # The test server has no Hugging Face token, so it answers without asking Hugging Face (this
+    # works offline): "invalid". Only a stored token is checked online ("unknown" when offline).
+    assert await ivk.models.hf.status() is HFTokenStatus.INVALID
+
+
+class BlockedInstaller:
+    """Holds the server's one install thread on a model folder whose ``config.json`` is a FIFO.
+
+    The server installs jobs one at a time; while it reads the FIFO, every later job waits. Feeding
+    the FIFO lets it go on (that folder itself then fails: it holds no model).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.fifo = folder / "config.json"
+        self._stop = threading.Event()
+        self._feeder: threading.Thread | None = None
+
+    def release(self) -> None:
+        """Answer every read of the FIFO from now on (until :meth:`close`)."""
+        if self._feeder is None:
+            self._feeder = threading.Thread(target=self._feed, daemon=True)
+            self._feeder.start()
+
+    def _feed(self) -> None:
+        while not self._stop.is_set():
+            try:
+                fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:  # ENXIO: nobody reads it right now; anything else: it is gone
+                if exc.errno != errno.ENXIO:
+                    return
+                time.sleep(0.01)
+                continue
+            try:
+                os.write(fd, b"{}")
+            except OSError:  # the reader went away first (EPIPE) or the pipe is full (EAGAIN)
+                pass
+            finally:
+                os.close(fd)
+
+    def close(self) -> None:
+        self.release()
+        self._stop.set()
+        assert self._feeder is not None
+        self._feeder.join(5)
+
+
+@asynccontextmanager
+async def blocked_installer(ivk: AsyncInvokeAI, tmp_path: Path) -> AsyncIterator[BlockedInstaller]:
+    """The server's installer, held busy until ``release()`` (always released on the way out)."""
+    folder = tmp_path / "blocker"
+    folder.mkdir()
+    os.mkfifo(folder / "config.json")
+    blocker = BlockedInstaller(folder)
+    job = await ivk.models.install(str(folder), inplace=True)
+    try:
+        for _ in range(1000):  # the installer picks it up within milliseconds
+            if str((await job.refresh()).status) == "running":
+                break
+            await anyio.sleep(0.02)
+        assert job.status == InstallStatus.RUNNING, f"the blocker job never started: {job.info}"
+        yield blocker
+        blocker.release()
+        with pytest.raises(InstallFailedError, match="No model files"):
+            await job.wait(timeout=30)
+    finally:
+        blocker.close()
+
+
+async def test_wait_settles_through_the_install_event(ivk: AsyncInvokeAI, tmp_path: Path) -> None:
+    source = write_safetensors(tmp_path / "queued.safetensors")
+    seen: list[ModelInstallCompleteEvent] = []
+    job_ids: list[int] = []
+    finished, our_event = anyio.Event(), anyio.Event()
+    async with (
+        blocked_installer(ivk, tmp_path) as blocker,
+        ivk.events.subscribe(queue_id=None, types=[ModelInstallCompleteEvent]) as events,
+        anyio.create_task_group() as group,
+    ):
+
+        async def record() -> None:
+            async for event in events:
+                assert isinstance(event, ModelInstallCompleteEvent)
+                seen.append(event)
+                if event.id in job_ids:
+                    our_event.set()
+
+        group.start_soon(record)
+        job = await ivk.models.install(str(source), inplace=True)
+        job_ids.append(job.id)
+        assert job.status == InstallStatus.WAITING  # queued behind the blocked installer
+        results = []
+
+        async def wait() -> None:
+            # poll_interval 60 s: a REST poll after the first one cannot end this within the test
+            results.append(await job.wait(timeout=45, poll_interval=60))
+            finished.set()
+
+        group.start_soon(wait)
+        await anyio.sleep(0.5)  # wait() has subscribed and done its first (non-terminal) refresh
+        assert not results and job.status == InstallStatus.WAITING
+        started = time.monotonic()
+        blocker.release()
+        with anyio.fail_after(30):
+            await finished.wait()
+        assert time.monotonic() - started < 30
+        assert job.settled_by == "event"
+        assert results[0].model is not None and results[0].model.path == str(source)
+        with anyio.fail_after(10):
+            await our_event.wait()
+        event = next(e for e in seen if e.id == job.id)
+        assert event.key == results[0].model.key
+        group.cancel_scope.cancel()
+    await ivk.models.delete(results[0].model.key)
+
+
+async def test_cancel_a_waiting_install_on_the_real_server(ivk: AsyncInvokeAI, tmp_path: Path) -> None:
+    source = write_safetensors(tmp_path / "never.safetensors")
+    async with blocked_installer(ivk, tmp_path):
+        job = await ivk.models.install(str(source), inplace=True)
+        assert job.status == InstallStatus.WAITING
+        await job.cancel()
+        with pytest.raises(InstallCanceledError, match="was cancelled") as info:
+            await job.wait(timeout=30)
+        assert info.value.job_id == job.id and info.value.source == str(source)
+        assert job.status == InstallStatus.CANCELLED
+        assert (await ivk.models.get_install_job(job.id)).status == InstallStatus.CANCELLED
+    assert [m.path for m in await ivk.models.list()] == []  # nothing was installed
 
 
 @pytest.mark.multiuser

@@ -47,11 +47,14 @@ def test_one_call_per_namespace(sync_ivk: InvokeAI) -> None:
     videos = ivk.videos.list(limit=5).first_page()
     assert isinstance(videos, SyncPage) and videos.items == []
     assert ivk.models.list().first_page().items == []
+    assert ivk.models.hf.status() == "invalid"  # the nested namespace; no token on the test server
     assert ivk.workflows.list(per_page=5).first_page().total is not None
     assert ivk.queue.status().queue.pending == 0
     with ivk.events.subscribe() as stream:
         assert isinstance(stream, SyncEventStream)
         assert ivk.events.connected
+    with ivk.events.subscribe() as stream:  # entered and left again: the last one was unwound
+        assert isinstance(stream, SyncEventStream)
     with pytest.raises(NotFoundError):
         ivk.images.get("no-such-image.png")
 

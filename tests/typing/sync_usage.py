@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 
 from invokeai_sdk import (
     InvokeAI,
     ServerFeatures,
     SyncBatchHandle,
     SyncEventStream,
+    SyncInstallJob,
     SyncJobHandle,
     SyncPage,
     SyncPaginator,
@@ -17,6 +19,7 @@ from invokeai_sdk.events import Event
 from invokeai_sdk.types import AppVersion, CacheStatus, HealthReport
 from invokeai_sdk.types.boards import BoardDTO
 from invokeai_sdk.types.images import ImageDTO
+from invokeai_sdk.types.models import BaseModelType, HFTokenStatus, ModelConfig, ModelType
 
 
 def tour() -> None:
@@ -29,6 +32,13 @@ def tour() -> None:
         cache: CacheStatus = fast.app.cache_status()
         health: HealthReport = ivk.app.health()
         print(newer, has_videos, cache.enabled, health.ok)
+
+        token: HFTokenStatus | str = ivk.models.hf.status()
+        after_login: HFTokenStatus | str = ivk.models.hf.login("hf_token")
+        vae: ModelConfig = ivk.models.get_by_attrs("sdxl-vae", BaseModelType.SDXL, ModelType.VAE)
+        install: SyncInstallJob = ivk.models.install("/models/tiny.safetensors", inplace=True)
+        settled: Literal["event", "poll"] | None = install.settled_by
+        print(token, after_login, ivk.models.hf.logout(), vae.key, settled)
 
         listing: SyncPaginator[ImageDTO] = ivk.images.list(limit=50)
         page: SyncPage[ImageDTO] = listing.first_page()

@@ -14,10 +14,12 @@ import respx
 import socketio
 from aiohttp import web
 
-from invokeai_sdk import AsyncInvokeAI, EventsUnavailableError, JobError
+from invokeai_sdk import AsyncInvokeAI, EventsOverflowError, EventsUnavailableError, JobError
+from invokeai_sdk._job_watcher import get_watcher
 from invokeai_sdk.events import (
     EVENT_TYPES,
     BulkDownloadCompleteEvent,
+    DisconnectedEvent,
     Event,
     EventFilter,
     EventStream,
@@ -31,6 +33,7 @@ from invokeai_sdk.events import (
     parse_event,
 )
 from invokeai_sdk.events._connection import get_connection
+from invokeai_sdk.events._stream import OVERFLOW_LIMIT
 from invokeai_sdk.jobs import BatchHandle, JobHandle
 
 from ..conftest import run_under_trio
@@ -122,6 +125,8 @@ def test_filters() -> None:
     by_item = EventFilter(queue_id="default", item_ids=[5])
     events = (status, other_item, canceled, cleared, workflow, other_queue, marker)
     assert [by_item.matches(e) for e in events] == [True, False, True, True, False, False, True]
+    assert EventFilter(types=["queue_cleared"], item_ids=[1]).matches(DisconnectedEvent())
+    assert "__disconnected__" not in EVENT_TYPES and "__reconnected__" not in EVENT_TYPES
     by_type = EventFilter(types=[QueueItemStatusChangedEvent, "queue_cleared"])
     assert [by_type.matches(e) for e in (status, canceled, cleared, marker)] == [True, False, True, True]
     by_origin = EventFilter(origin="x")
@@ -143,6 +148,23 @@ async def test_slow_consumer_loses_progress_never_status() -> None:
     got = [e async for e in stream]
     assert [type(e) for e in got] == [InvocationProgressEvent] + [QueueItemStatusChangedEvent] * 6
     assert [e.status_sequence for e in got[1:]] == [1, 3, 4, 5, 6, 7]  # type: ignore[attr-defined]
+
+
+async def test_overflow_ends_the_stream_with_a_typed_error_after_the_kept_events() -> None:
+    stream = EventStream(EventFilter(), buffer_size=2)
+    for seq in range(2 + OVERFLOW_LIMIT):  # fills the buffer, then the overflow queue to its cap
+        stream.offer(parse_event("queue_item_status_changed", _status(seq=seq)))
+    stream.offer(parse_event("invocation_progress", _progress()))  # still just counted as dropped
+    stream.offer(parse_event("queue_item_status_changed", _status(seq=-1)))  # one too many: the end
+    stream.offer(parse_event("queue_item_status_changed", _status(seq=-2)))  # after the end: ignored
+    assert stream.dropped == 1
+    got = [(await stream.receive()).status_sequence for _ in range(2 + OVERFLOW_LIMIT)]  # type: ignore[attr-defined]
+    assert got == list(range(2 + OVERFLOW_LIMIT))  # every kept event, in order, before the error
+    with pytest.raises(EventsOverflowError) as info:
+        await stream.receive()
+    assert info.value.limit == OVERFLOW_LIMIT and "fell" in str(info.value)
+    with pytest.raises(EventsOverflowError):
+        await stream.receive()  # stays ended
 
 
 # -- trio -----------------------------------------------------------------------------------------
@@ -170,21 +192,36 @@ def test_under_trio_events_raise_and_waits_poll() -> None:
 
 
 class FakeServer:
-    """A python-socketio server under a path prefix, recording room joins per connection."""
+    """A python-socketio server under a path prefix, recording room joins per connection.
+
+    ``refuse`` makes it refuse connections (each refusal sets ``refused``); ``join_delay`` holds
+    every join's acknowledgement back that long (the join is recorded just before the ack).
+    """
 
     def __init__(self) -> None:
         self.sio = socketio.AsyncServer(async_mode="aiohttp")
         self.joins: list[tuple[str, dict[str, Any]]] = []
         self.auths: list[Any] = []
+        self.headers: list[dict[str, str]] = []
         self.on_join: list[Any] = []
+        self.refuse = False
+        self.refused = anyio.Event()
+        self.join_delay = 0.0
 
         @self.sio.event
-        async def connect(sid: str, environ: Any, auth: Any = None) -> None:
+        async def connect(sid: str, environ: Any, auth: Any = None) -> bool:
+            if self.refuse:
+                self.refused.set()
+                return False
             self.auths.append(auth)
+            self.headers.append({k: v for k, v in environ.items() if k.startswith("HTTP_")})
+            return True
 
         @self.sio.event
         async def subscribe_queue(sid: str, data: dict[str, Any]) -> None:
             await self.sio.enter_room(sid, f"queue:{data['queue_id']}")
+            if self.join_delay:
+                await anyio.sleep(self.join_delay)  # a slow server: the ack comes late
             self.joins.append((sid, data))
             for hook in list(self.on_join):
                 await hook(sid)
@@ -399,3 +436,119 @@ async def test_batch_wait_polls_in_bulk_not_once_per_item(fake: tuple[FakeServer
             with anyio.fail_after(10):
                 assert await batch.wait() == ["completed"] * 200
     assert len(calls) == 1 and sorted(calls[0]) == list(range(1, 201))
+
+
+async def test_handshake_sends_default_headers_and_token(fake: tuple[FakeServer, str]) -> None:
+    server, base = fake
+    async with (
+        AsyncInvokeAI(base, token="t0k", default_headers={"X-Proxy-Key": "k1"}) as ivk,
+        ivk.events.subscribe(),
+    ):
+        assert ivk.events.connected
+    (headers,) = server.headers
+    assert headers["HTTP_X_PROXY_KEY"] == "k1"
+    assert headers["HTTP_AUTHORIZATION"] == "Bearer t0k"
+    assert headers["HTTP_USER_AGENT"].startswith("invokeai-sdk/")
+
+
+async def test_concurrent_subscribers_await_one_acknowledged_join(fake: tuple[FakeServer, str]) -> None:
+    server, base = fake
+    server.join_delay = 0.3
+    seen: list[int] = []
+    async with AsyncInvokeAI(base) as ivk:
+
+        async def subscribe() -> None:
+            async with ivk.events.subscribe(queue_id="q1"):
+                seen.append(len(server.joins))  # how many acknowledged joins when it returned
+
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(subscribe)
+                tg.start_soon(subscribe)
+    assert seen == [1, 1]  # both waited for the one join, neither returned before its ack
+
+
+async def test_reconnect_rejoins_with_ack_before_the_marker(fake: tuple[FakeServer, str]) -> None:
+    server, base = fake
+    async with AsyncInvokeAI(base) as ivk, ivk.events.subscribe(types=[QueueClearedEvent]) as stream:
+        server.join_delay = 0.3  # with an unacknowledged re-join the marker would come first
+        await get_connection(ivk).drop_transport()
+        with anyio.fail_after(10):
+            marker = await anext(stream)
+        assert isinstance(marker, ReconnectedEvent)
+        assert len(server.joins) == 2 and server.joins[0][0] != server.joins[1][0]
+        await server.emit("queue_cleared", {"queue_id": "default"})  # room-only: the room is back
+        with anyio.fail_after(5):
+            assert isinstance(await anext(stream), QueueClearedEvent)
+
+
+async def test_subscribing_while_reconnecting_waits_for_the_reconnect(fake: tuple[FakeServer, str]) -> None:
+    server, base = fake
+    async with AsyncInvokeAI(base) as ivk, ivk.events.subscribe(types=[QueueClearedEvent]) as stream:
+        conn = get_connection(ivk)
+        server.refuse = True
+        await conn.drop_transport()
+        with anyio.fail_after(10):
+            await server.refused.wait()  # the client is in python-socketio's reconnect loop
+        assert conn.reconnecting and not conn.connected
+        started = [anyio.Event(), anyio.Event()]
+        results: dict[str, Any] = {}
+
+        async def subscribe() -> None:
+            started[0].set()
+            async with ivk.events.subscribe(queue_id="q2", types=[QueueClearedEvent]) as other:
+                results["joins"] = [data for _, data in server.joins]
+                await server.emit("queue_cleared", {"queue_id": "q2"}, queue_id="q2")
+                with anyio.fail_after(5):
+                    # it subscribed before the room was joined: told so, then the room's events
+                    results["events"] = [await anext(other), await anext(other)]
+
+        async def start_watcher() -> None:
+            started[1].set()
+            results["watcher"] = await get_watcher(ivk, "q3").start()
+
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(subscribe)
+                tg.start_soon(start_watcher)
+                await started[0].wait()
+                await started[1].wait()  # both have recorded their rooms on the reconnecting socket
+                server.refuse = False
+            assert isinstance(await anext(stream), ReconnectedEvent)
+    assert {"queue_id": "q2"} in results["joins"]
+    marker, cleared = results["events"]
+    assert isinstance(marker, ReconnectedEvent)
+    assert isinstance(cleared, QueueClearedEvent) and cleared.queue_id == "q2"
+    assert results["watcher"] is True  # a blip no longer latches the watcher into polling
+
+
+async def test_server_side_disconnect_gives_markers_and_rejoins(fake: tuple[FakeServer, str]) -> None:
+    server, base = fake
+    async with AsyncInvokeAI(base) as ivk, ivk.events.subscribe(types=[QueueClearedEvent]) as stream:
+        first_sid = server.joins[0][0]
+        await server.sio.disconnect(first_sid)  # python-socketio does not reconnect after this
+        with anyio.fail_after(10):
+            assert isinstance(await anext(stream), DisconnectedEvent)
+            assert isinstance(await anext(stream), ReconnectedEvent)
+        assert len(server.joins) == 2 and server.joins[1][0] != first_sid  # re-joined before the marker
+        await server.emit("queue_cleared", {"queue_id": "default"})
+        with anyio.fail_after(5):
+            assert isinstance(await anext(stream), QueueClearedEvent)
+        assert ivk.events.connected and ivk.events.reconnects == 1
+
+
+async def test_socket_closed_by_the_server_is_replaced_on_next_use(fake: tuple[FakeServer, str]) -> None:
+    server, base = fake
+    async with AsyncInvokeAI(base) as ivk:
+        async with ivk.events.subscribe() as stream:
+            server.refuse = True  # e.g. the user was deactivated: fresh connections are refused too
+            await server.sio.disconnect(server.joins[0][0])
+            with anyio.fail_after(10):
+                assert isinstance(await anext(stream), DisconnectedEvent)
+        assert not ivk.events.connected
+        server.refuse = False
+        async with ivk.events.subscribe(types=[QueueClearedEvent]) as stream:
+            assert len(server.joins) == 2 and server.joins[0][0] != server.joins[1][0]
+            await server.emit("queue_cleared", {"queue_id": "default"})
+            with anyio.fail_after(5):
+                assert isinstance(await anext(stream), QueueClearedEvent)

@@ -6,8 +6,13 @@ import httpx
 import pytest
 import respx
 
-from invokeai_sdk import APIConnectionError, AsyncInvokeAI, JobFailedError, PermissionDeniedError
-from invokeai_sdk import _job_watcher
+from invokeai_sdk import (
+    APIConnectionError,
+    AsyncInvokeAI,
+    JobFailedError,
+    PermissionDeniedError,
+    _job_watcher,
+)
 from invokeai_sdk.jobs import BatchHandle, JobHandle
 
 # Nothing listens on port 9 here: the event socket is refused at once and waits poll over REST.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,15 +13,21 @@ import pytest
 import respx
 
 from invokeai_sdk import (
+    APIResponseValidationError,
+    APITimeoutError,
     AsyncInvokeAI,
+    ConflictError,
     EventsUnavailableError,
     FeatureNotSupportedError,
     InstallCanceledError,
+    InvalidModelSourceError,
     NotFoundError,
+    PermissionDeniedError,
     ValidationError,
     WaitTimeoutError,
+    _transport,
 )
-from invokeai_sdk.types.models import BaseModelType, InstallStatus, ModelFormat, ModelType
+from invokeai_sdk.types.models import BaseModelType, HFTokenStatus, InstallStatus, ModelFormat, ModelType
 
 BASE = "http://invoke.test"
 MODELS = f"{BASE}/api/v2/models"
@@ -183,9 +190,11 @@ async def test_wait_wakes_on_the_terminal_event_not_the_poll(ivk: AsyncInvokeAI)
     )
     ivk.__dict__["events"] = events
     install = await ivk.models.install("/m/tiny.safetensors", inplace=True)
+    assert install.settled_by is None
     with anyio.fail_after(5):  # the poll interval is 60 s: only the event can end this early
         result = await install.wait(poll_interval=60)
     assert result.model is not None and result.model.key == "k1"
+    assert install.settled_by == "event"
     assert status.call_count == 2 and install.status is InstallStatus.COMPLETED
     assert events.calls[0]["types"] == [
         "model_install_complete",
@@ -210,6 +219,7 @@ async def test_wait_polls_when_events_are_unavailable_and_maps_cancel(ivk: Async
     with pytest.raises(InstallCanceledError, match="cancelled") as info:
         await install.wait(poll_interval=0.01)
     assert info.value.job_id == 7 and info.value.source == "/m/tiny.safetensors"
+    assert install.settled_by == "poll"
 
 
 @respx.mock
@@ -225,3 +235,110 @@ async def test_wait_timeout_and_cancel_of_unknown_job(ivk: AsyncInvokeAI) -> Non
         await install.wait(timeout=0.2, poll_interval=0.05)
     with pytest.raises(NotFoundError, match="No job with id 7"):
         await install.cancel()
+
+
+@respx.mock
+async def test_get_by_attrs_takes_base_and_type_by_position(ivk: AsyncInvokeAI) -> None:
+    route = respx.get(f"{MODELS}/get_by_attrs").mock(
+        return_value=httpx.Response(200, json=model("v1", "sdxl", "vae", "diffusers"))
+    )
+    found = await ivk.models.get_by_attrs("v1", BaseModelType.SDXL, "vae")
+    assert found.key == "v1" and found.type is ModelType.VAE
+    assert dict(route.calls.last.request.url.params) == {"name": "v1", "base": "sdxl", "type": "vae"}
+
+
+@respx.mock
+async def test_keys_are_sent_as_one_path_segment(ivk: AsyncInvokeAI) -> None:
+    route = respx.get(url__regex=rf"{MODELS}/i/.*").mock(
+        return_value=httpx.Response(200, json=model("a/b c", "sdxl", "vae", "diffusers"))
+    )
+    await ivk.models.get("a/b c?x")
+    assert route.calls.last.request.url.raw_path == b"/api/v2/models/i/a%2Fb%20c%3Fx"
+
+
+@respx.mock
+async def test_hf_namespace_status_login_logout(ivk: AsyncInvokeAI) -> None:
+    mock_server()
+    status = respx.get(f"{MODELS}/hf_login").mock(return_value=httpx.Response(200, json="unknown"))
+    login = respx.post(f"{MODELS}/hf_login").mock(
+        side_effect=[httpx.Response(200, json="valid"), httpx.Response(200, json="invalid")]
+    )
+    logout = respx.delete(f"{MODELS}/hf_login").mock(return_value=httpx.Response(200, json="invalid"))
+    assert ivk.models.hf is ivk.models.hf  # one cached namespace
+    assert await ivk.models.hf.status() is HFTokenStatus.UNKNOWN and status.call_count == 1
+    assert await ivk.models.hf.login("hf_good") is HFTokenStatus.VALID
+    assert json.loads(login.calls.last.request.content) == {"token": "hf_good"}
+    assert await ivk.models.hf.login("hf_refused") is HFTokenStatus.INVALID  # a status, not an error
+    assert await ivk.models.hf.logout() is HFTokenStatus.INVALID and logout.call_count == 1
+    with pytest.raises(ValidationError, match="token must be a non-empty string"):
+        await ivk.models.hf.login(" ")
+    assert login.call_count == 2
+    assert not hasattr(ivk.models, "hf_status")  # the old flat names are gone
+
+
+@respx.mock
+async def test_hf_login_and_logout_error_shapes(ivk: AsyncInvokeAI) -> None:
+    mock_server()
+    respx.post(f"{MODELS}/hf_login").mock(
+        side_effect=[
+            httpx.Response(403, json={"detail": "Admin privileges required"}),
+            httpx.Response(200, json="expired-ish"),
+            httpx.Response(200, json={"status": "valid"}),
+        ]
+    )
+    respx.delete(f"{MODELS}/hf_login").mock(return_value=httpx.Response(200, text="<html>proxy</html>"))
+    with pytest.raises(PermissionDeniedError, match="Admin privileges required") as denied:
+        await ivk.models.hf.login("hf_x")
+    assert denied.value.status_code == 403
+    kept = await ivk.models.hf.login("hf_x")  # a status this SDK does not know stays a str
+    assert kept == "expired-ish" and not isinstance(kept, HFTokenStatus)
+    with pytest.raises(APIResponseValidationError, match="not a Hugging Face token status"):
+        await ivk.models.hf.login("hf_x")
+    with pytest.raises(APIResponseValidationError, match=r"DELETE /api/v2/models/hf_login answered '<html>"):
+        await ivk.models.hf.logout()
+
+
+@respx.mock
+async def test_hf_on_a_server_without_the_route_is_feature_not_supported(ivk: AsyncInvokeAI) -> None:
+    mock_server(["/api/v2/models/"], version="6.0.0")
+    route = respx.route(path="/api/v2/models/hf_login")
+    with pytest.raises(FeatureNotSupportedError, match=r"6\.0\.0"):
+        await ivk.models.hf.status()
+    with pytest.raises(FeatureNotSupportedError):
+        await ivk.models.hf.logout()
+    assert route.call_count == 0
+
+
+@respx.mock
+async def test_a_timed_out_convert_is_sent_exactly_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(_transport, "_sleep", no_sleep)
+    convert = respx.put(f"{MODELS}/convert/ckpt-1").mock(side_effect=httpx.ReadTimeout("slow"))
+    get = respx.get(f"{MODELS}/i/ckpt-1").mock(side_effect=httpx.ReadTimeout("slow"))
+    async with AsyncInvokeAI(BASE, max_retries=2) as client:
+        with pytest.raises(APITimeoutError):
+            await client.models.convert("ckpt-1")
+        assert convert.call_count == 1 and slept == []  # never repeated: a conversion is not idempotent
+        timeout = convert.calls.last.request.extensions["timeout"]
+        assert timeout["read"] == 1800.0 and timeout["connect"] == 10.0
+        with pytest.raises(APITimeoutError):
+            await client.models.convert("ckpt-1", timeout=5)
+        assert convert.call_count == 2 and convert.calls.last.request.extensions["timeout"]["read"] == 5
+        with pytest.raises(APITimeoutError):  # the same client does retry an idempotent GET
+            await client.models.get("ckpt-1")
+        assert get.call_count == 3 and len(slept) == 2
+
+
+@respx.mock
+async def test_install_424_unknown_model_is_an_invalid_source(ivk: AsyncInvokeAI) -> None:
+    mock_server()
+    detail = "unknown model: owner/gone"
+    respx.post(f"{MODELS}/install").mock(return_value=httpx.Response(424, json={"detail": detail}))
+    with pytest.raises(InvalidModelSourceError, match="knows no model for the source 'owner/gone'") as info:
+        await ivk.models.install("owner/gone")
+    assert info.value.status_code == 424 and info.value.detail == detail
+    assert isinstance(info.value, ConflictError)  # one except clause catches both 409 and 424

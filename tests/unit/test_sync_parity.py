@@ -247,3 +247,47 @@ def test_generator_formats_with_the_pinned_ruff() -> None:
     groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
     assert f"ruff=={gen_sync.RUFF_VERSION}" in groups["lint"]
     assert f"ruff=={gen_sync.RUFF_VERSION}" in groups["test"]
+
+
+NESTED = '''
+
+class GizmosResource(AsyncAPIResource):
+    """Gizmos, under widgets."""
+
+    async def spin(self, *, timeout: float | None = None) -> WidgetJob:
+        """Spin one."""
+        return WidgetJob()
+'''
+
+
+def test_nested_namespaces_are_translated_and_checked(fake_package: Path) -> None:
+    widgets = fake_package / "resources" / "widgets.py"
+    widgets.write_text(
+        widgets.read_text()
+        .replace(
+            '    """Widgets."""\n',
+            '    """Widgets."""\n\n    @cached_property\n    def gizmos(self) -> GizmosResource:\n'
+            '        """Gizmos."""\n        return GizmosResource(self._client)\n',
+            1,
+        )
+        .replace("from ._base import", "from functools import cached_property\nfrom ._base import")
+        + NESTED
+    )
+    with pytest.raises(gen_sync.GenerationError, match=r"GizmosResource\.spin|WidgetJob"):
+        gen_sync.Generator().run()  # the nested namespace's untranslated return is caught too
+    assert gen_sync.main(["--check"]) == 1
+    gen_sync._MODULES.clear()
+    gen_sync.TRANSLATIONS["WidgetJob"] = "SyncWidgetJob"
+    try:
+        source = gen_sync.Generator().run().replace("'", '"')
+    finally:
+        del gen_sync.TRANSLATIONS["WidgetJob"]
+    assert "class SyncGizmosResource(SyncResource):" in source
+    assert 'return SyncGizmosResource(self._client, (*self._path, "gizmos"))' in source
+
+
+def test_the_models_hf_namespace_resolves_to_the_async_one() -> None:
+    ivk = InvokeAI("http://127.0.0.1:1")
+    assert isinstance(ivk.models.hf, generated.SyncHuggingFaceResource)
+    assert ivk.models.hf._target is ivk._target.models.hf
+    ivk.close()

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import anyio
+import anyio.abc
 import httpx
 import pytest
 
@@ -283,3 +285,139 @@ def test_with_options_copy_shares_the_session(http_server: str) -> None:
         assert copy.app.version() == "6.14.2"
         assert copy._target._transport is ivk._target._transport
     assert copy.is_closed
+
+
+# -- context managers: one task, Ctrl-C while entering ----------------------------------------------
+
+
+class _TaskGroupContext:
+    """An async context manager shaped like ``events.subscribe``: ``__aenter__`` opens a task group
+    with a background task (the subscription's reader), ``__aexit__`` closes it."""
+
+    def __init__(self, *, hang_on_enter: bool = False) -> None:
+        self.hang_on_enter = hang_on_enter
+        self.enter_task: object = None
+        self.exit_task: object = None
+        self.reader_started = threading.Event()
+        self.reader_cancelled = threading.Event()
+        self.unwound = threading.Event()
+        self.exit_args: tuple[object, ...] = ()
+        self._group: anyio.abc.TaskGroup | None = None
+
+    async def _reader(self) -> None:
+        self.reader_started.set()
+        try:
+            await anyio.sleep_forever()
+        except anyio.get_cancelled_exc_class():
+            self.reader_cancelled.set()
+            raise
+
+    async def __aenter__(self) -> str:
+        self.enter_task = asyncio.current_task()
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        self._group = group
+        group.start_soon(self._reader)
+        if self.hang_on_enter:
+            try:
+                await anyio.sleep(30)  # e.g. a subscription whose rooms never get joined
+            except BaseException as exc:
+                group.cancel_scope.cancel()
+                try:
+                    with anyio.CancelScope(shield=True):
+                        await group.__aexit__(type(exc), exc, exc.__traceback__)
+                finally:
+                    self.unwound.set()
+                raise
+        return "stream"
+
+    async def __aexit__(self, *exc_info: object) -> bool:
+        self.exit_task = asyncio.current_task()
+        self.exit_args = exc_info
+        assert self._group is not None
+        self._group.cancel_scope.cancel()
+        await self._group.__aexit__(None, None, None)  # anyio refuses this from another task
+        self.unwound.set()
+        kind = exc_info[0]
+        return isinstance(kind, type) and issubclass(kind, LookupError)  # handles LookupError
+
+
+def test_a_context_owning_a_task_group_enters_and_exits_in_one_task() -> None:
+    cm = _TaskGroupContext()
+    with runtime.context(lambda: cm) as value:
+        assert value == "stream"
+        assert cm.reader_started.wait(5)
+        assert cm.exit_task is None
+    assert cm.enter_task is not None and cm.exit_task is cm.enter_task
+    assert cm.reader_cancelled.is_set() and cm.unwound.is_set()
+    assert cm.exit_args == (None, None, None)
+
+    suppressing = _TaskGroupContext()
+    with runtime.context(lambda: suppressing).map(str.upper) as upper:
+        assert upper == "STREAM"
+        raise KeyError("handled by the async side")
+    assert suppressing.exit_args[0] is KeyError and suppressing.exit_task is suppressing.enter_task
+
+    with pytest.raises(ZeroDivisionError), runtime.context(lambda: _TaskGroupContext()):
+        raise ZeroDivisionError
+
+
+def test_ctrl_c_while_entering_a_context_cancels_and_unwinds_it() -> None:
+    cm = _TaskGroupContext(hang_on_enter=True)
+    context = runtime.context(lambda: cm)
+    timer = threading.Timer(0.3, lambda: cm.reader_started.wait(5) and os.kill(os.getpid(), signal.SIGINT))
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    wakeup_fd = signal.set_wakeup_fd(-1)
+    timer.start()
+    began = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt), context:
+            pytest.fail("the body must not run: entering was interrupted")
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+        signal.set_wakeup_fd(wakeup_fd)
+    assert time.monotonic() - began < 5
+    # unwound before KeyboardInterrupt reached us: the background task is gone, nothing leaks
+    assert cm.reader_cancelled.is_set() and cm.unwound.is_set()
+    assert cm.exit_task is None  # never entered, so never exited
+    assert context._task is None
+    with runtime.context(lambda: _TaskGroupContext()) as value:  # the loop still serves
+        assert value == "stream"
+
+
+def test_forked_child_refuses_a_caller_supplied_http_client(http_server: str) -> None:
+    ivk = InvokeAI(http_server, http_client=httpx.AsyncClient())
+    assert ivk.app.version() == "6.14.2"
+    read_fd, write_fd = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork of a threaded process
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        code = 1
+        faulthandler.dump_traceback_later(20, exit=True)
+        try:
+            try:
+                ivk.app.version(timeout=10)
+                outcome = ["served", ""]
+            except SyncRuntimeError as exc:
+                outcome = ["refused", str(exc)]
+            ivk.close()  # closing in the child is allowed and touches nothing of the parent's
+            fresh = InvokeAI(http_server, http_client=httpx.AsyncClient())
+            outcome.append(str(fresh.app.version(timeout=10)))
+            fresh.close()
+            os.write(write_fd, json.dumps(outcome).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        reported = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    outcome, message, fresh_version = json.loads(reported)
+    assert outcome == "refused"
+    assert "os.fork()" in message and "http_client" in message and "in the child" in message
+    assert fresh_version == "6.14.2"  # a client made in the child works
+    assert ivk.app.version() == "6.14.2"  # the parent's own client is unaffected
+    ivk.close()

@@ -45,8 +45,8 @@ if TYPE_CHECKING:
     from invokeai_sdk.resources.auth import AuthResource
     from invokeai_sdk.resources.boards import BoardRef, BoardsResource
     from invokeai_sdk.resources.images import ImagesResource
-    from invokeai_sdk.resources.model_install import InstallJob
-    from invokeai_sdk.resources.models import ModelOrder, ModelsResource
+    from invokeai_sdk.resources.model_install import InstallJob, SettledBy
+    from invokeai_sdk.resources.models import HuggingFaceResource, ModelOrder, ModelsResource
     from invokeai_sdk.resources.queue import QueueResource
     from invokeai_sdk.resources.videos import VideosResource
     from invokeai_sdk.resources.workflows import WorkflowLike, WorkflowsResource
@@ -123,6 +123,7 @@ __all__ = [
     "SyncBoardsResource",
     "SyncEventStream",
     "SyncEventsResource",
+    "SyncHuggingFaceResource",
     "SyncImagesResource",
     "SyncInstallJob",
     "SyncJobHandle",
@@ -148,6 +149,7 @@ TWINS: dict[str, tuple[str, str]] = {
     "SyncQueueResource": ("invokeai_sdk.resources.queue", "QueueResource"),
     "SyncEventsResource": ("invokeai_sdk.events._resource", "EventsResource"),
     "SyncPaginator": ("invokeai_sdk._pagination", "AsyncPaginator"),
+    "SyncHuggingFaceResource": ("invokeai_sdk.resources.models", "HuggingFaceResource"),
     "SyncInstallJob": ("invokeai_sdk.resources.model_install", "InstallJob"),
     "SyncWorkflowRun": ("invokeai_sdk.workflows._run", "WorkflowRun"),
     "SyncBatchHandle": ("invokeai_sdk.jobs", "BatchHandle"),
@@ -169,9 +171,10 @@ class InvokeAI(SyncClientBase):
                 print(image.image_name)
 
     It runs the async session on a private event loop thread (started on first use, kept between
-    calls, reset after ``fork``, closed at exit). Listings return a ``SyncPaginator``
-    (``for`` walks every item, ``first_page()`` fetches one page); ``ivk.events.subscribe()`` is a
-    ``with`` block yielding a ``SyncEventStream``.
+    calls, reset after ``fork``, closed at exit). After ``fork`` a client made with your own
+    ``http_client`` raises ``SyncRuntimeError`` in the child: create a new one there. Listings
+    return a ``SyncPaginator`` (``for`` walks every item, ``first_page()`` fetches one page);
+    ``ivk.events.subscribe()`` is a ``with`` block yielding a ``SyncEventStream``.
 
     About the async session:
 
@@ -520,8 +523,11 @@ class SyncImagesResource(SyncResource):
 
         The bytes must be an image (PNG, JPEG, WebP, GIF, BMP, TIFF): anything else raises
         :class:`ValidationError` before sending; bytes the server cannot decode raise
-        :class:`UnsupportedMediaTypeError`. ``metadata`` is stored as the image's InvokeAI metadata;
-        ``resize_to=(w, h)`` has the server resize it. An upload is never retried once sent.
+        :class:`UnsupportedMediaTypeError`. A ``PIL.Image`` is sent as PNG; modes PNG cannot store
+        (CMYK, YCbCr, LAB, HSV, ...) are converted to RGB, or RGBA when there is alpha. Files are read
+        in a worker thread; a text-mode file raises :class:`ValidationError`. ``metadata`` is stored
+        as the image's InvokeAI metadata; ``resize_to=(w, h)`` has the server resize it. An upload is
+        never retried once sent.
         """
         return _call(
             self._target.upload,
@@ -601,10 +607,15 @@ class SyncImagesResource(SyncResource):
         self,
         *,
         board: BoardRef | None = None,
-        is_intermediate: bool | None = None,
+        is_intermediate: bool | None = False,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> ImageDTO | None:
-        """The newest image (on ``board`` when given), or ``None``; one request, starred ones not first."""
+        """The newest gallery image (on ``board`` when given), or ``None``; one request.
+
+        Starred images are not put first. Intermediates (the scratch images a graph leaves behind
+        mid-run) are left out by default, as the gallery does: ``is_intermediate=True`` asks for
+        the newest intermediate instead, ``is_intermediate=None`` for the newest of either kind.
+        """
         return _call(self._target.latest, board=board, is_intermediate=is_intermediate, timeout=timeout)
 
     def count_intermediates(self, *, timeout: TimeoutArg = NOT_GIVEN) -> int:
@@ -705,10 +716,17 @@ class SyncImagesResource(SyncResource):
     ) -> BulkDownloadResult:
         """Have the server zip images (by name, or a whole board) and stream the zip to ``to``.
 
-        Waits for the ``bulk_download_complete`` event, polling the zip's URL meanwhile (and only
-        polling when events cannot be used). The server deletes a zip once it has been fetched, so
-        the zip is fetched exactly once, written atomically, and checked to be complete. ``to`` is a
-        file path or a directory (the server's zip name is used then).
+        ``to`` is a file path or a directory (the server's zip name is used then). An unknown
+        ``board`` raises :class:`NotFoundError` before anything is zipped.
+
+        The server writes the zip in place and deletes it after its first successful GET, so a GET
+        sent too early could fetch a half-written zip and destroy the real one. While the event
+        stream is live the zip is therefore fetched only once ``bulk_download_complete`` for it has
+        arrived (``bulk_download_error`` raises :class:`BulkDownloadError`); the URL is polled every
+        ``poll_interval`` seconds only when events cannot be used (no asyncio loop, socket refused),
+        or probed once after a long silence. The zip is fetched once, written atomically, and
+        checked to be a complete archive with every requested image
+        (:class:`APIConnectionError` otherwise). :class:`WaitTimeoutError` after ``wait_timeout``.
         """
         return _call(
             self._target.bulk_download,
@@ -865,13 +883,18 @@ class SyncModelsResource(SyncResource):
     :meth:`starter_models`, :meth:`scan_folder`. Installing: :meth:`install` returns an
     :class:`InstallJob` (``await job.wait()``); :meth:`install_jobs`, :meth:`get_install_job`,
     :meth:`prune_install_jobs`. Management: :meth:`update`, :meth:`delete`, :meth:`delete_many`,
-    :meth:`convert`, :meth:`reidentify`, :meth:`stats`, :meth:`empty_cache`. Hugging Face token:
-    :meth:`hf_status`, :meth:`hf_login`, :meth:`hf_logout`.
+    :meth:`convert`, :meth:`reidentify`, :meth:`stats`, :meth:`empty_cache`. The server's Hugging
+    Face token: :attr:`hf` (``status()``, ``login(token)``, ``logout()``).
     """
 
     @property
     def _target(self) -> ModelsResource:
         return cast("ModelsResource", self._resolve())
+
+    @cached_property
+    def hf(self) -> SyncHuggingFaceResource:
+        """The server's Hugging Face token: ``status()``, ``login(token)``, ``logout()``."""
+        return SyncHuggingFaceResource(self._client, (*self._path, "hf"))
 
     def list(
         self,
@@ -910,10 +933,13 @@ class SyncModelsResource(SyncResource):
         return _call(self._target.get, key, timeout=timeout)
 
     def get_by_attrs(
-        self, name: str, *, base: BaseModelType | str, type: ModelType | str, timeout: TimeoutArg = NOT_GIVEN
+        self, name: str, base: BaseModelType | str, type: ModelType | str, *, timeout: TimeoutArg = NOT_GIVEN
     ) -> ModelConfig:
-        """The model with this exact name, base and type (:class:`NotFoundError` when there is none)."""
-        return _call(self._target.get_by_attrs, name, base=base, type=type, timeout=timeout)
+        """The model with this exact name, base and type (:class:`NotFoundError` when there is none).
+
+        ``base`` and ``type`` may be given by position: ``get_by_attrs("vae", "sdxl", "vae")``.
+        """
+        return _call(self._target.get_by_attrs, name, base, type, timeout=timeout)
 
     def get_by_hash(self, hash: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelConfig:
         """The model whose file hash is ``hash`` (e.g. ``blake3:...``); stable across reinstalls (6.12+)."""
@@ -949,7 +975,8 @@ class SyncModelsResource(SyncResource):
         (``owner/name``, ``owner/name:fp16:vae``, ``owner/name::file.safetensors``). ``config``
         overrides probed values (name, description, base, type, ...). ``inplace=True`` registers a
         local model where it is instead of copying it into the models folder. A source the server
-        cannot use raises :class:`InvalidModelSourceError`.
+        cannot use raises :class:`InvalidModelSourceError` (the server answers 409 for a source it
+        cannot parse and 424 for one naming a model it does not know; ``status_code`` tells which).
         """
         return SyncInstallJob(
             _call(
@@ -1016,7 +1043,12 @@ class SyncModelsResource(SyncResource):
         return _call(self._target.delete_many, keys, timeout=timeout)
 
     def convert(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelConfig:
-        """Convert a main SD1/SD2/SDXL checkpoint into diffusers format; returns the new model (new key)."""
+        """Convert a main SD1/SD2/SDXL checkpoint into diffusers format; returns the new model (new key).
+
+        Sent once, never retried (a conversion can take minutes and is not safe to repeat), with a
+        default timeout of :data:`CONVERT_TIMEOUT` (30 minutes to read the answer) unless ``timeout``
+        is given. A timed-out conversion may still finish on the server: list the models to see.
+        """
         return _call(self._target.convert, key, timeout=timeout)
 
     def reidentify(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelConfig:
@@ -1030,18 +1062,6 @@ class SyncModelsResource(SyncResource):
     def empty_cache(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Drop every unlocked model from the model cache, freeing RAM and VRAM."""
         _call(self._target.empty_cache, timeout=timeout)
-
-    def hf_status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
-        """Whether the server has a working Hugging Face token: ``valid``, ``invalid`` or ``unknown``."""
-        return _call(self._target.hf_status, timeout=timeout)
-
-    def hf_login(self, token: str, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
-        """Store a Hugging Face token on the server; returns the resulting token status."""
-        return _call(self._target.hf_login, token, timeout=timeout)
-
-    def hf_logout(self, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
-        """Remove the server's Hugging Face token; returns the resulting token status."""
-        return _call(self._target.hf_logout, timeout=timeout)
 
 
 class SyncWorkflowsResource(SyncResource):
@@ -1103,7 +1123,11 @@ class SyncWorkflowsResource(SyncResource):
         *,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> WorkflowRecord:
-        """Replace a stored workflow's document; built-in workflows raise :class:`WorkflowError`."""
+        """Replace a stored workflow's document; built-in workflows raise :class:`WorkflowError`.
+
+        The document is saved as a ``user`` workflow whatever its ``meta.category`` says (the server
+        takes the category from the document, so a copied built-in would otherwise turn into one).
+        """
         return _call(self._target.update, workflow_id, workflow, timeout=timeout)
 
     def delete(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
@@ -1155,8 +1179,11 @@ class SyncWorkflowsResource(SyncResource):
     ) -> builtins.list[ModelBinding]:
         """Re-point every model field of ``workflow`` (in place) at an installed model; return the changes.
 
-        Each model field is matched by hash, then name, then base and type; fields that match nothing
-        raise :class:`WorkflowInputError` listing them (and nothing is changed).
+        Only installed models the field accepts (its ``ui_model_base`` / ``ui_model_type``) are
+        candidates. A set field is matched by hash (the same file), then name, then base and type; an
+        unset field is bound when exactly one installed model fits it. Set fields that match nothing,
+        and required unset fields with no or several fitting models, raise :class:`WorkflowInputError`
+        listing them (and nothing is changed); optional unset fields without a single fit stay unset.
         """
         return _call(self._target.bind_models, workflow, timeout=timeout)
 
@@ -1289,21 +1316,27 @@ class SyncQueueResource(SyncResource):
         *,
         origin: str | None = None,
         destination: str | None = None,
+        workflow: Mapping[str, Any] | None = None,
         queue_id: str = "default",
         wait_timeout: float | None = None,
+        cancel_on_timeout: bool = True,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> dict[str, list[dict[str, Any]]]:
-        """Enqueue one graph, wait for it and return its outputs per source node id.
+        """Enqueue one graph (one item), wait for it and return its outputs per source node id.
 
-        Raises ``JobFailedError`` / ``JobCanceledError`` / ``WaitTimeoutError`` like ``wait()``.
+        Raises ``JobFailedError`` / ``JobCanceledError`` / ``WaitTimeoutError`` like ``wait()``; when
+        ``wait_timeout`` runs out the item is canceled first (``cancel_on_timeout=False`` leaves it
+        running). For several runs or batch ``data``, use :meth:`enqueue` and the handle it returns.
         """
         return _call(
             self._target.run,
             graph,
             origin=origin,
             destination=destination,
+            workflow=workflow,
             queue_id=queue_id,
             wait_timeout=wait_timeout,
+            cancel_on_timeout=cancel_on_timeout,
             timeout=timeout,
         )
 
@@ -1350,7 +1383,8 @@ class SyncQueueResource(SyncResource):
         """Queue items, newest first (``order="asc"``: oldest first), filtered on the client side.
 
         Pages are ``limit`` item ids each; filters apply within a page, so a filtered page can hold
-        fewer than ``limit`` items. ``async for`` walks them all.
+        fewer than ``limit`` items. ``async for`` walks them all. The ids are read once, with the
+        first page: a walk sees the queue as it was then (items deleted since are left out).
         """
         return SyncPaginator(
             self._target.list(
@@ -1531,6 +1565,37 @@ class SyncPaginator(SyncObject, Generic[T]):
         return _call(self._target.to_list)
 
 
+class SyncHuggingFaceResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.models.HuggingFaceResource`.
+
+    The server's Hugging Face token (``ivk.models.hf``), used to download gated repos.
+
+    Each call answers the resulting :class:`HFTokenStatus`: ``valid`` (Hugging Face accepted the
+    token), ``invalid`` (no token, or Hugging Face refused it) or ``unknown`` (the server could not
+    reach Hugging Face to check). An admin-only route on multi-user servers
+    (:class:`PermissionDeniedError` otherwise).
+    """
+
+    @property
+    def _target(self) -> HuggingFaceResource:
+        return cast("HuggingFaceResource", self._resolve())
+
+    def status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
+        """Whether the server has a working Hugging Face token (``invalid`` when it has none)."""
+        return _call(self._target.status, timeout=timeout)
+
+    def login(self, token: str, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
+        """Store a Hugging Face token on the server and return its status.
+
+        A token Hugging Face refuses is not an error: the answer is ``invalid``.
+        """
+        return _call(self._target.login, token, timeout=timeout)
+
+    def logout(self, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
+        """Remove the server's Hugging Face token; returns the resulting status (``invalid``)."""
+        return _call(self._target.logout, timeout=timeout)
+
+
 class SyncInstallJob(SyncObject):
     """Sync twin of :class:`~invokeai_sdk.resources.model_install.InstallJob`.
 
@@ -1550,6 +1615,15 @@ class SyncInstallJob(SyncObject):
     def info(self) -> ModelInstallJobInfo:
         """The async object's ``info``."""
         return self._target.info
+
+    @property
+    def settled_by(self) -> SettledBy | None:
+        """How the last :meth:`wait` saw the job end (``None`` before one did).
+
+        ``"event"``: the job's terminal model install event woke the wait; ``"poll"``: a REST
+        refresh found it finished (before any event, or with no event stream).
+        """
+        return self._target.settled_by
 
     @property
     def id(self) -> int:
@@ -1603,6 +1677,7 @@ class SyncInstallJob(SyncObject):
         failed, :class:`InstallCanceledError` when it was cancelled, :class:`WaitTimeoutError` when
         ``timeout`` seconds pass first (the job keeps running). A model that was already installed
         is not a failure: the result has ``already_installed=True`` and ``model`` is the existing one.
+        :attr:`settled_by` then tells whether the job's event or a REST refresh saw the end.
         """
         return _call(self._target.wait, timeout=timeout, poll_interval=poll_interval)
 
@@ -1798,8 +1873,10 @@ class SyncEventStream(SyncObject):
 
     Made by ``ivk.events.subscribe(...)``. A consumer that falls behind loses progress events
     (``invocation_progress``, download progress; counted in :attr:`dropped`); every other event is
-    kept, beyond ``buffer_size`` in an unbounded overflow queue, so no status, completion or error
-    event is ever lost.
+    kept, beyond ``buffer_size`` in an overflow queue of up to :data:`OVERFLOW_LIMIT` events. A
+    consumer that falls further behind than that gets, after the events kept so far, an
+    :class:`~invokeai_sdk.EventsOverflowError`: the stream ends rather than lose status, completion
+    or error events silently.
     """
 
     _target: EventStream
@@ -1832,7 +1909,11 @@ class SyncEventStream(SyncObject):
         self._target.offer(event)
 
     def receive(self) -> Event:
-        """The next event (waits for one); raises ``StopAsyncIteration`` once the stream is closed."""
+        """The next event (waits for one); raises ``StopAsyncIteration`` once the stream is closed.
+
+        Raises :class:`~invokeai_sdk.EventsOverflowError` instead, once the events kept before an
+        overflow have been read.
+        """
         return _call(self._target.receive)
 
     def __iter__(self) -> SyncEventStream:

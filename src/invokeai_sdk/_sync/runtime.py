@@ -9,7 +9,9 @@ work. Every sync call hands one coroutine to that loop and waits for it:
   one-time :class:`SyncInAsyncContextWarning`; a call made from the private loop itself is refused
   with :class:`SyncRuntimeError` (it would deadlock);
 - Ctrl-C (``KeyboardInterrupt``) while waiting cancels the task on the loop, then re-raises;
-- after ``os.fork()`` the child gets a fresh loop and every ``InvokeAI`` a fresh session;
+- after ``os.fork()`` the child gets a fresh loop and every ``InvokeAI`` a fresh session; one made
+  with a caller-supplied ``http_client`` raises :class:`SyncRuntimeError` in the child instead
+  (an ``httpx.AsyncClient`` cannot be rebuilt from outside, and the parent's is unusable there);
 - sessions still open at interpreter exit are closed (``atexit``, tracked through weak references).
 
 The generated facade (``generated.py``) calls :func:`call`, :func:`iterate` and :func:`context`.
@@ -27,7 +29,7 @@ import threading
 import warnings
 import weakref
 from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Iterator
-from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeVar
 
@@ -147,16 +149,23 @@ class Runtime:
             return portal.start_task_soon(_await, awaitable)
         return portal.start_task_soon(fn, *args)
 
-    def wait(self, future: concurrent.futures.Future[T]) -> T:
-        """Block until ``future`` is done; on Ctrl-C cancel its task, let it unwind, re-raise."""
+    def wait(
+        self, future: concurrent.futures.Future[T], *, task: concurrent.futures.Future[Any] | None = None
+    ) -> T:
+        """Block until ``future`` is done; on Ctrl-C cancel its task, let it unwind, re-raise.
+
+        ``task`` is the task to cancel when it is not ``future`` itself (a future the task resolves
+        part-way, such as the value a context manager was entered with).
+        """
         try:
             return future.result()
         except KeyboardInterrupt:
-            future.cancel()
-            if isinstance(future, _TaskFuture):
-                future.finished.wait(_CANCEL_GRACE)
+            owner = task if task is not None else future
+            owner.cancel()
+            if isinstance(owner, _TaskFuture):
+                owner.finished.wait(_CANCEL_GRACE)
             else:
-                concurrent.futures.wait([future], timeout=_CANCEL_GRACE)
+                concurrent.futures.wait([owner], timeout=_CANCEL_GRACE)
             raise
 
     def close(self) -> None:
@@ -331,40 +340,85 @@ def _identity(value: T) -> T:
 
 
 class SyncContext(AbstractContextManager[U], Generic[T, U]):
-    """A sync context manager over an async one; ``map()`` converts what ``with`` binds."""
+    """A sync context manager over an async one; ``map()`` converts what ``with`` binds.
+
+    The async context manager is entered and exited by one task on the private loop (so task groups
+    and cancel scopes it opens in ``__aenter__`` are closed by the same task in ``__aexit__``). A
+    Ctrl-C while entering or exiting cancels that task and waits for it to unwind before re-raising,
+    so nothing the async side opened (a subscription, a stream) is left behind.
+    """
 
     def __init__(self, factory: Callable[[], AbstractAsyncContextManager[T]], convert: Callable[[T], U]):
         self._factory = factory
         self._convert = convert
-        self._cm: AbstractContextManager[T] | None = None
+        self._task: concurrent.futures.Future[bool | None] | None = None
+        self._exit: concurrent.futures.Future[_ExcInfo] | None = None
 
     def map(self, convert: Callable[[T], Any]) -> SyncContext[T, Any]:
         """This context manager, binding ``convert(value)`` instead of ``value``."""
         return SyncContext(self._factory, convert)
 
     def __enter__(self) -> U:
+        if self._task is not None:
+            raise SyncRuntimeError("This context manager is already entered; use a new one.")
         runtime = get_runtime()
-        portal = runtime.portal()
-        runtime.check_caller()
-        factory = self._factory
-
-        @asynccontextmanager
-        async def entered_in_loop() -> Any:
-            async with factory() as value:
-                yield value
-
-        cm = portal.wrap_async_context_manager(entered_in_loop())
-        value = cm.__enter__()
-        self._cm = cm
+        entered: concurrent.futures.Future[T] = concurrent.futures.Future()
+        exit_request: concurrent.futures.Future[_ExcInfo] = concurrent.futures.Future()
+        task = runtime.submit(_hold_context, (self._factory, entered, exit_request))
+        try:
+            value = runtime.wait(entered, task=task)  # Ctrl-C here cancels the task and waits for it
+        except BaseException:
+            exit_request.cancel()  # the value may have arrived just now: have the task exit at once
+            raise
+        self._task, self._exit = task, exit_request
         return self._convert(value)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> bool | None:
-        cm, self._cm = self._cm, None
-        if cm is None:
+        task, exit_request = self._task, self._exit
+        self._task = self._exit = None
+        if task is None or exit_request is None:
             return None
-        return cm.__exit__(exc_type, exc, tb)
+        exit_request.set_result((exc_type, exc, tb))
+        try:
+            return get_runtime().wait(task)
+        except BaseException as raised:
+            if raised is exc:  # the async side re-raised the body's exception: let ``with`` do that
+                return False
+            raise
+
+
+_ExcInfo = tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+
+
+async def _hold_context(
+    factory: Callable[[], AbstractAsyncContextManager[T]],
+    entered: concurrent.futures.Future[T],
+    exit_request: concurrent.futures.Future[_ExcInfo],
+) -> bool | None:
+    """Enter ``factory()``, report the value through ``entered``, wait for the exit, exit: one task."""
+    cm = factory()
+    try:
+        value = await cm.__aenter__()
+    except BaseException as exc:
+        if not entered.done():
+            stopped = SyncRuntimeError("The sync runtime stopped while entering a context manager.")
+            entered.set_exception(exc if isinstance(exc, Exception) else stopped)
+        raise
+    try:
+        entered.set_result(value)
+        exc_info = await asyncio.wrap_future(exit_request)
+    except BaseException as exc:  # cancelled (Ctrl-C, runtime closing) while inside: unwind with that
+        with anyio.CancelScope(shield=True):
+            await cm.__aexit__(type(exc), exc, exc.__traceback__)
+        raise
+    try:
+        return await cm.__aexit__(*exc_info)
+    except BaseException as exc:
+        if exc is exc_info[1]:  # re-raised the body's own exception (maybe a KeyboardInterrupt):
+            return False  # ``with`` re-raises it in the caller's thread, never on the loop
+        raise
 
 
 class _Failure:
@@ -505,6 +559,9 @@ class _Session:
 
     def __init__(self, factory: Callable[[], AsyncInvokeAI]) -> None:
         self.factory = factory
+        keywords = factory.keywords if isinstance(factory, functools.partial) else {}
+        self.user_http_client = keywords.get("http_client") is not None
+        """True when the caller passed its own ``httpx.AsyncClient`` (it cannot cross a fork)."""
         self.root = factory()
         self.generation = _generation
         self.lock = threading.Lock()
@@ -515,6 +572,13 @@ class _Session:
             with self.lock:
                 if self.generation != _generation:
                     # A forked child: the parent's sockets and loop are unusable here.
+                    if self.user_http_client:
+                        raise SyncRuntimeError(
+                            "This InvokeAI was created before os.fork() with a caller-supplied "
+                            "http_client; that httpx.AsyncClient holds the parent process's sockets "
+                            "and cannot be used in the child. Create a new InvokeAI (and a new "
+                            "httpx.AsyncClient) in the child process."
+                        )
                     self.root = self.factory()
                     self.generation = _generation
         return self.root
@@ -563,6 +627,9 @@ class SyncClientBase:
         return copy
 
     def _close(self) -> None:
+        if self._session.user_http_client and self._session.generation != _generation:
+            self._session.closed = True  # a forked child: nothing of this session is usable here
+            return
         target = self._target
         call(target.aclose)
         self._session.closed = True

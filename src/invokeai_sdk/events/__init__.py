@@ -1,7 +1,8 @@
 """Typed Socket.IO events and filtered streams (``ivk.events``).
 
 Every server event has a class here whose ``event_name`` is the Socket.IO name; events the SDK does
-not know arrive as :class:`UnknownEvent`, and a reconnect as :class:`ReconnectedEvent`.
+not know arrive as :class:`UnknownEvent`, a reconnect as :class:`ReconnectedEvent`, and a socket
+the server closed as :class:`DisconnectedEvent`.
 """
 
 from ._resource import EventsResource
@@ -14,6 +15,7 @@ from ._types import (
     BulkDownloadErrorEvent,
     BulkDownloadEvent,
     BulkDownloadStartedEvent,
+    DisconnectedEvent,
     DownloadCancelledEvent,
     DownloadCompleteEvent,
     DownloadErrorEvent,
@@ -63,6 +65,7 @@ __all__ = [
     "BulkDownloadErrorEvent",
     "BulkDownloadEvent",
     "BulkDownloadStartedEvent",
+    "DisconnectedEvent",
     "DownloadCancelledEvent",
     "DownloadCompleteEvent",
     "DownloadErrorEvent",

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import NoReturn
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from .._errors import EventsOverflowError
 from ._types import (
     PROGRESS_EVENTS,
     BatchEnqueuedEvent,
+    DisconnectedEvent,
     Event,
     QueueClearedEvent,
     QueueItemEvent,
@@ -20,7 +23,10 @@ from ._types import (
     UnknownEvent,
 )
 
-__all__ = ["CallbackStream", "EventFilter", "EventStream"]
+__all__ = ["OVERFLOW_LIMIT", "CallbackStream", "EventFilter", "EventStream"]
+
+OVERFLOW_LIMIT = 10_000
+"""How many non-progress events a stream keeps beyond its buffer before it ends with an error."""
 
 
 class EventFilter:
@@ -42,8 +48,8 @@ class EventFilter:
         self.origin = origin
 
     def matches(self, event: Event) -> bool:
-        """True when ``event`` passes every filter (a :class:`ReconnectedEvent` always does)."""
-        if isinstance(event, ReconnectedEvent):
+        """True when ``event`` passes every filter (the connection markers always do)."""
+        if isinstance(event, ReconnectedEvent | DisconnectedEvent):
             return True
         if self.types is not None:
             name = event.name if isinstance(event, UnknownEvent) else event.event_name
@@ -90,8 +96,10 @@ class EventStream:
 
     Made by ``ivk.events.subscribe(...)``. A consumer that falls behind loses progress events
     (``invocation_progress``, download progress; counted in :attr:`dropped`); every other event is
-    kept, beyond ``buffer_size`` in an unbounded overflow queue, so no status, completion or error
-    event is ever lost.
+    kept, beyond ``buffer_size`` in an overflow queue of up to :data:`OVERFLOW_LIMIT` events. A
+    consumer that falls further behind than that gets, after the events kept so far, an
+    :class:`~invokeai_sdk.EventsOverflowError`: the stream ends rather than lose status, completion
+    or error events silently.
     """
 
     def __init__(self, event_filter: EventFilter, *, buffer_size: int = 1024, bulk_downloads: bool = False):
@@ -105,6 +113,7 @@ class EventStream:
         self._receive: MemoryObjectReceiveStream[Event]
         self._send, self._receive = anyio.create_memory_object_stream[Event](buffer_size)
         self._overflow: deque[Event] = deque()
+        self._overflow_error: EventsOverflowError | None = None
         self._closed = False
 
     @property
@@ -120,24 +129,33 @@ class EventStream:
 
     def _push(self, event: Event) -> None:
         droppable = isinstance(event, Event) and event.event_name in PROGRESS_EVENTS
-        if self._overflow:
-            if droppable:
-                self.dropped += 1
-            else:
-                self._overflow.append(event)
-            return
-        try:
-            self._send.send_nowait(event)
-        except anyio.WouldBlock:
-            if droppable:
-                self.dropped += 1
-            else:
-                self._overflow.append(event)
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            self._closed = True
+        if not self._overflow:
+            try:
+                self._send.send_nowait(event)
+                return
+            except anyio.WouldBlock:
+                pass
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                self._closed = True
+                return
+        if droppable:
+            self.dropped += 1
+        elif len(self._overflow) >= OVERFLOW_LIMIT:
+            self._overflow_error = EventsOverflowError(
+                f"The event stream ended: its consumer fell {OVERFLOW_LIMIT} events behind its "
+                f"buffer; later events were not kept (reconcile through REST and subscribe again).",
+                limit=OVERFLOW_LIMIT,
+            )
+            self.close()
+        else:
+            self._overflow.append(event)
 
     async def receive(self) -> Event:
-        """The next event (waits for one); raises ``StopAsyncIteration`` once the stream is closed."""
+        """The next event (waits for one); raises ``StopAsyncIteration`` once the stream is closed.
+
+        Raises :class:`~invokeai_sdk.EventsOverflowError` instead, once the events kept before an
+        overflow have been read.
+        """
         try:
             return self._receive.receive_nowait()
         except anyio.WouldBlock:
@@ -146,13 +164,17 @@ class EventStream:
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             if self._overflow:
                 return self._overflow.popleft()
-            self._receive.close()
-            raise StopAsyncIteration from None
+            self._end()
         try:
             return await self._receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
-            self._receive.close()
-            raise StopAsyncIteration from None
+            self._end()
+
+    def _end(self) -> NoReturn:
+        self._receive.close()
+        if self._overflow_error is not None:
+            raise self._overflow_error from None
+        raise StopAsyncIteration from None
 
     def __aiter__(self) -> EventStream:
         return self

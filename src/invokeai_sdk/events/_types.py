@@ -21,6 +21,7 @@ __all__ = [
     "BulkDownloadEvent",
     "BulkDownloadStartedEvent",
     "DownloadCancelledEvent",
+    "DisconnectedEvent",
     "DownloadCompleteEvent",
     "DownloadErrorEvent",
     "DownloadEvent",
@@ -449,6 +450,18 @@ class ReconnectedEvent(Event):
     event_name: ClassVar[str] = "__reconnected__"
 
 
+class DisconnectedEvent(Event):
+    """Not a server event: the server closed the event socket and it will not come back by itself.
+
+    Sent when the server ends the connection (a deactivated user, revoked sessions) or reconnecting
+    gave up. The SDK then tries a few fresh connections while streams are open; on success a
+    :class:`ReconnectedEvent` follows (rooms re-joined first). Until then no events arrive: reconcile
+    through REST.
+    """
+
+    event_name: ClassVar[str] = "__disconnected__"
+
+
 def _all_subclasses(cls: type[Event]) -> list[type[Event]]:
     out: list[type[Event]] = []
     for sub in cls.__subclasses__():
@@ -460,7 +473,7 @@ def _all_subclasses(cls: type[Event]) -> list[type[Event]]:
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_name: cls
     for cls in _all_subclasses(Event)
-    if cls.event_name and cls not in (UnknownEvent, ReconnectedEvent)
+    if cls.event_name and cls not in (UnknownEvent, ReconnectedEvent, DisconnectedEvent)
 }
 """Socket.IO event name -> its event class."""
 

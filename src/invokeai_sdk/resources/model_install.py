@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 
@@ -22,6 +22,7 @@ from .._errors import (
     UnsupportedMediaTypeError,
     WaitTimeoutError,
 )
+from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.models import InstallProgress, InstallResult, ModelConfig, ModelInstallJobInfo
 
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 __all__ = ["InstallJob"]
 
 _TERMINAL_EVENTS = ("model_install_complete", "model_install_error", "model_install_cancelled")
+
+SettledBy = Literal["event", "poll"]
+"""How :meth:`InstallJob.wait` saw the end: the job's terminal event, or a REST refresh alone."""
 
 
 class InstallJob:
@@ -44,6 +48,16 @@ class InstallJob:
     def __init__(self, models: ModelsResource, info: ModelInstallJobInfo) -> None:
         self._models = models
         self.info = info
+        self._settled_by: SettledBy | None = None
+
+    @property
+    def settled_by(self) -> SettledBy | None:
+        """How the last :meth:`wait` saw the job end (``None`` before one did).
+
+        ``"event"``: the job's terminal model install event woke the wait; ``"poll"``: a REST
+        refresh found it finished (before any event, or with no event stream).
+        """
+        return self._settled_by
 
     @property
     def id(self) -> int:
@@ -103,7 +117,9 @@ class InstallJob:
 
     async def _control(self, method: str, suffix: str, *, timeout: TimeoutArg) -> None:
         try:
-            await self._models._request(method, f"/api/v2/models/install/{self.id}{suffix}", timeout=timeout)
+            await self._models._request(
+                method, f"/api/v2/models/install/{segment(self.id)}{suffix}", timeout=timeout
+            )
         except UnsupportedMediaTypeError as exc:  # the server answers 415 for "no such job"
             raise NotFoundError(str(exc), response=exc.response, detail=exc.detail) from exc
 
@@ -114,9 +130,11 @@ class InstallJob:
         failed, :class:`InstallCanceledError` when it was cancelled, :class:`WaitTimeoutError` when
         ``timeout`` seconds pass first (the job keeps running). A model that was already installed
         is not a failure: the result has ``already_installed=True`` and ``model`` is the existing one.
+        :attr:`settled_by` then tells whether the job's event or a REST refresh saw the end.
         """
         if poll_interval <= 0:
             poll_interval = 1.0
+        self._settled_by = None
         try:
             with anyio.fail_after(timeout if timeout is not None else math.inf):
                 info = await self._wait_terminal(poll_interval)
@@ -131,11 +149,14 @@ class InstallJob:
     async def _wait_terminal(self, poll_interval: float) -> ModelInstallJobInfo:
         try:
             async with _install_events(self._models) as stream:
+                woken_by_event: bool | None = False
                 while True:  # subscribed first, then REST: a transition before the subscription is not lost
                     info = await self.refresh()
                     if info.is_terminal:
+                        self._settled_by = "event" if woken_by_event else "poll"
                         return info
-                    if await _stream_ended(stream, self.id, poll_interval):
+                    woken_by_event = await _terminal_event(stream, self.id, poll_interval)
+                    if woken_by_event is None:
                         break  # the event stream closed: poll only
         except EventsUnavailableError:
             pass
@@ -143,6 +164,7 @@ class InstallJob:
         while True:  # polling only: start fast (local installs take tens of ms), back off to poll_interval
             info = await self.refresh()
             if info.is_terminal:
+                self._settled_by = "poll"
                 return info
             await anyio.sleep(delay)
             delay = min(poll_interval, delay * 2)
@@ -171,14 +193,17 @@ class InstallJob:
         return f"InstallJob(id={self.id}, status={str(self.status)!r}, source={self.source!r})"
 
 
-async def _stream_ended(stream: AsyncIterator[Any], job_id: int, poll_interval: float) -> bool:
-    """Wait up to ``poll_interval`` for a terminal event of the job; True when the stream closed."""
+async def _terminal_event(stream: AsyncIterator[Any], job_id: int, poll_interval: float) -> bool | None:
+    """Wait up to ``poll_interval`` for a terminal event of the job.
+
+    True when it came, False when the time ran out, None when the stream closed.
+    """
     with anyio.move_on_after(poll_interval):
         async for event in stream:
             name = getattr(event, "event_name", None)
             if name in _TERMINAL_EVENTS and getattr(event, "id", None) == job_id:
-                return False
-        return True
+                return True
+        return None
     return False
 
 

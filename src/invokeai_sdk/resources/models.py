@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any, Literal
 
+import httpx
 import pydantic
 
-from .._errors import ConflictError, InvalidModelSourceError, ValidationError
+from .._errors import (
+    APIResponseValidationError,
+    APIStatusError,
+    ConflictError,
+    InvalidModelSourceError,
+    ValidationError,
+)
 from .._models import ResponseModel
 from .._pagination import AsyncPage, AsyncPaginator
+from .._transport import segment
 from .._types import NOT_GIVEN, NotGiven, TimeoutArg
 from ..types.models import (
     BaseModelType,
@@ -29,9 +38,12 @@ from ..types.models import (
 from ._base import AsyncAPIResource
 from .model_install import InstallJob
 
-__all__ = ["ModelsResource"]
+__all__ = ["HuggingFaceResource", "ModelsResource"]
 
 _PREFIX = "/api/v2/models"
+
+CONVERT_TIMEOUT = httpx.Timeout(1800.0, connect=10.0)
+"""The default timeout of :meth:`ModelsResource.convert`: converting a large checkpoint takes minutes."""
 
 ModelOrder = Literal["default", "type", "base", "name", "format", "size", "created_at", "updated_at"]
 """Orders the server can list models in."""
@@ -69,9 +81,14 @@ class ModelsResource(AsyncAPIResource):
     :meth:`starter_models`, :meth:`scan_folder`. Installing: :meth:`install` returns an
     :class:`InstallJob` (``await job.wait()``); :meth:`install_jobs`, :meth:`get_install_job`,
     :meth:`prune_install_jobs`. Management: :meth:`update`, :meth:`delete`, :meth:`delete_many`,
-    :meth:`convert`, :meth:`reidentify`, :meth:`stats`, :meth:`empty_cache`. Hugging Face token:
-    :meth:`hf_status`, :meth:`hf_login`, :meth:`hf_logout`.
+    :meth:`convert`, :meth:`reidentify`, :meth:`stats`, :meth:`empty_cache`. The server's Hugging
+    Face token: :attr:`hf` (``status()``, ``login(token)``, ``logout()``).
     """
+
+    @cached_property
+    def hf(self) -> HuggingFaceResource:
+        """The server's Hugging Face token: ``status()``, ``login(token)``, ``logout()``."""
+        return HuggingFaceResource(self._client)
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -131,17 +148,22 @@ class ModelsResource(AsyncAPIResource):
 
     async def get(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelConfig:
         """The model with this key (:class:`NotFoundError` when there is none)."""
-        return await self._parsed(ModelConfig, "GET", f"{_PREFIX}/i/{_text(key, 'key')}", timeout=timeout)
+        return await self._parsed(
+            ModelConfig, "GET", f"{_PREFIX}/i/{segment(_text(key, 'key'))}", timeout=timeout
+        )
 
     async def get_by_attrs(
         self,
         name: str,
-        *,
         base: BaseModelType | str,
         type: ModelType | str,
+        *,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> ModelConfig:
-        """The model with this exact name, base and type (:class:`NotFoundError` when there is none)."""
+        """The model with this exact name, base and type (:class:`NotFoundError` when there is none).
+
+        ``base`` and ``type`` may be given by position: ``get_by_attrs("vae", "sdxl", "vae")``.
+        """
         params = {"name": _text(name, "name"), "base": _text(base, "base"), "type": _text(type, "type")}
         return await self._parsed(
             ModelConfig, "GET", f"{_PREFIX}/get_by_attrs", params=params, timeout=timeout
@@ -198,7 +220,8 @@ class ModelsResource(AsyncAPIResource):
         (``owner/name``, ``owner/name:fp16:vae``, ``owner/name::file.safetensors``). ``config``
         overrides probed values (name, description, base, type, ...). ``inplace=True`` registers a
         local model where it is instead of copying it into the models folder. A source the server
-        cannot use raises :class:`InvalidModelSourceError`.
+        cannot use raises :class:`InvalidModelSourceError` (the server answers 409 for a source it
+        cannot parse and 424 for one naming a model it does not know; ``status_code`` tells which).
         """
         body = _changes(config, {}, "install config").to_body()
         if body.get("key") is not None and any(c in str(body["key"]) for c in "/\\"):
@@ -214,6 +237,14 @@ class ModelsResource(AsyncAPIResource):
         except ConflictError as exc:
             if isinstance(exc.detail, str) and exc.detail.startswith("Unsupported model source"):
                 raise InvalidModelSourceError(str(exc), response=exc.response, detail=exc.detail) from exc
+            raise
+        except APIStatusError as exc:
+            if exc.status_code == 424:  # the server's UnknownModelException: nothing known by that source
+                raise InvalidModelSourceError(
+                    f"The server knows no model for the source {source!r}: {exc.detail}",
+                    response=exc.response,
+                    detail=exc.detail,
+                ) from exc
             raise
         return InstallJob(self, info)
 
@@ -270,11 +301,13 @@ class ModelsResource(AsyncAPIResource):
         key = _text(key, "key")
         if "key" in body and body["key"] != key:
             raise ValidationError("A model's key cannot be changed")
-        return await self._parsed(ModelConfig, "PATCH", f"{_PREFIX}/i/{key}", json=body, timeout=timeout)
+        return await self._parsed(
+            ModelConfig, "PATCH", f"{_PREFIX}/i/{segment(key)}", json=body, timeout=timeout
+        )
 
     async def delete(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Remove a model's record (and its files when they are inside the server's models folder)."""
-        await self._request("DELETE", f"{_PREFIX}/i/{_text(key, 'key')}", timeout=timeout)
+        await self._request("DELETE", f"{_PREFIX}/i/{segment(_text(key, 'key'))}", timeout=timeout)
 
     async def delete_many(self, keys: Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN) -> BulkDeleteResult:
         """Delete several models in one request; failures are reported per key, not raised (6.11+)."""
@@ -285,16 +318,25 @@ class ModelsResource(AsyncAPIResource):
         )
 
     async def convert(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelConfig:
-        """Convert a main SD1/SD2/SDXL checkpoint into diffusers format; returns the new model (new key)."""
+        """Convert a main SD1/SD2/SDXL checkpoint into diffusers format; returns the new model (new key).
+
+        Sent once, never retried (a conversion can take minutes and is not safe to repeat), with a
+        default timeout of :data:`CONVERT_TIMEOUT` (30 minutes to read the answer) unless ``timeout``
+        is given. A timed-out conversion may still finish on the server: list the models to see.
+        """
         return await self._parsed(
-            ModelConfig, "PUT", f"{_PREFIX}/convert/{_text(key, 'key')}", timeout=timeout
+            ModelConfig,
+            "PUT",
+            f"{_PREFIX}/convert/{segment(_text(key, 'key'))}",
+            timeout=CONVERT_TIMEOUT if isinstance(timeout, NotGiven) else timeout,
+            max_retries=0,
         )
 
     async def reidentify(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelConfig:
         """Probe a model's files again and rewrite its base, type and format (keeps name etc.; 6.11+)."""
         await self._require("model_reidentify")
         return await self._parsed(
-            ModelConfig, "POST", f"{_PREFIX}/i/{_text(key, 'key')}/reidentify", timeout=timeout
+            ModelConfig, "POST", f"{_PREFIX}/i/{segment(_text(key, 'key'))}/reidentify", timeout=timeout
         )
 
     async def stats(self, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelCacheStats | None:
@@ -308,24 +350,6 @@ class ModelsResource(AsyncAPIResource):
     async def empty_cache(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Drop every unlocked model from the model cache, freeing RAM and VRAM."""
         await self._request("POST", f"{_PREFIX}/empty_model_cache", timeout=timeout)
-
-    # -- Hugging Face token ------------------------------------------------------------------
-
-    async def hf_status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
-        """Whether the server has a working Hugging Face token: ``valid``, ``invalid`` or ``unknown``."""
-        await self._require("hf_login")
-        return _hf(await self._json("GET", f"{_PREFIX}/hf_login", timeout=timeout))
-
-    async def hf_login(self, token: str, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
-        """Store a Hugging Face token on the server; returns the resulting token status."""
-        body = {"token": _text(token, "token")}
-        await self._require("hf_login")
-        return _hf(await self._json("POST", f"{_PREFIX}/hf_login", json=body, timeout=timeout))
-
-    async def hf_logout(self, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
-        """Remove the server's Hugging Face token; returns the resulting token status."""
-        await self._require("hf_login")
-        return _hf(await self._json("DELETE", f"{_PREFIX}/hf_login", timeout=timeout))
 
     # -- helpers for InstallJob --------------------------------------------------------------
 
@@ -342,10 +366,50 @@ class ModelsResource(AsyncAPIResource):
         return None
 
 
+class HuggingFaceResource(AsyncAPIResource):
+    """The server's Hugging Face token (``ivk.models.hf``), used to download gated repos.
+
+    Each call answers the resulting :class:`HFTokenStatus`: ``valid`` (Hugging Face accepted the
+    token), ``invalid`` (no token, or Hugging Face refused it) or ``unknown`` (the server could not
+    reach Hugging Face to check). An admin-only route on multi-user servers
+    (:class:`PermissionDeniedError` otherwise).
+    """
+
+    async def status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
+        """Whether the server has a working Hugging Face token (``invalid`` when it has none)."""
+        await self._require("hf_login")
+        return _hf(await self._request("GET", f"{_PREFIX}/hf_login", timeout=timeout))
+
+    async def login(self, token: str, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
+        """Store a Hugging Face token on the server and return its status.
+
+        A token Hugging Face refuses is not an error: the answer is ``invalid``.
+        """
+        body = {"token": _text(token, "token")}
+        await self._require("hf_login")
+        return _hf(await self._request("POST", f"{_PREFIX}/hf_login", json=body, timeout=timeout))
+
+    async def logout(self, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
+        """Remove the server's Hugging Face token; returns the resulting status (``invalid``)."""
+        await self._require("hf_login")
+        return _hf(await self._request("DELETE", f"{_PREFIX}/hf_login", timeout=timeout))
+
+
 class _ModelsList(ResponseModel):
     models: list[ModelConfig]
 
 
-def _hf(value: Any) -> HFTokenStatus | str:
-    converted: HFTokenStatus | str = lenient_enum(HFTokenStatus)(str(value))
+def _hf(response: httpx.Response) -> HFTokenStatus | str:
+    """The token status a ``hf_login`` route answered (a status this SDK does not know stays a str)."""
+    try:
+        value = response.json()
+    except ValueError:
+        value = None
+    if not isinstance(value, str) or not value:
+        raise APIResponseValidationError(
+            f"{response.request.method} {_PREFIX}/hf_login answered {response.text[:200]!r}, "
+            "not a Hugging Face token status string.",
+            response=response,
+        )
+    converted: HFTokenStatus | str = lenient_enum(HFTokenStatus)(value)
     return converted
