@@ -36,6 +36,7 @@ from .types.queue import TERMINAL_STATUSES, BatchStatus, QueueItem
 
 if TYPE_CHECKING:
     from ._client import AsyncInvokeAI
+    from .events._stream import EventStream
 
 __all__ = ["BatchHandle", "JobHandle", "outputs_of", "images_of"]
 
@@ -126,12 +127,9 @@ class JobHandle:
             if (await self.result()).is_terminal:
                 return
             while True:
-                event = None
-                with anyio.move_on_after(_IDLE_CHECK):
-                    try:
-                        event = await stream.receive()
-                    except StopAsyncIteration:
-                        return
+                ended, event = await _receive_within(stream, _IDLE_CHECK)
+                if ended:
+                    return
                 if event is None:  # quiet for a while: deleted without an event, or events lost?
                     if await self._gone_or_terminal():
                         return
@@ -269,12 +267,9 @@ class BatchHandle:
             if not pending:
                 return
             while True:
-                event = None
-                with anyio.move_on_after(_IDLE_CHECK):
-                    try:
-                        event = await stream.receive()
-                    except StopAsyncIteration:
-                        return
+                ended, event = await _receive_within(stream, _IDLE_CHECK)
+                if ended:
+                    return
                 if event is not None:
                     yield event
                 if isinstance(event, QueueItemStatusChangedEvent) and event.status in TERMINAL_STATUSES:
@@ -286,6 +281,17 @@ class BatchHandle:
                     pending &= {i.item_id for i in await self.results() if not i.is_terminal}
                 if not pending:
                     return
+
+
+async def _receive_within(stream: EventStream, seconds: float) -> tuple[bool, Event | None]:
+    """``(ended, event)``: the stream's next event within ``seconds`` (``None`` when it stayed quiet);
+    ``ended`` once the stream is over."""
+    with anyio.move_on_after(seconds):
+        try:
+            return False, await stream.receive()
+        except StopAsyncIteration:
+            return True, None
+    return False, None
 
 
 def _raise_for(outcome: Outcome, item_id: int, batch_id: str | None) -> None:

@@ -16,9 +16,10 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import anyio
 import anyio.abc
@@ -226,9 +227,8 @@ def test_errors_raised_inside_iteration_reach_the_caller() -> None:
         list(ivk.images.list(limit=10))
 
 
-def test_forked_child_gets_a_fresh_loop_and_connection_pool(http_server: str) -> None:
-    ivk = InvokeAI(http_server)
-    assert ivk.app.version() == "6.14.2"  # the parent's loop and pool are in use
+def _in_forked_child(body: Callable[[], Any]) -> Any:
+    """Run ``body`` in a forked child and return what it returned (JSON through a pipe)."""
     read_fd, write_fd = os.pipe()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork of a threaded process
@@ -237,10 +237,7 @@ def test_forked_child_gets_a_fresh_loop_and_connection_pool(http_server: str) ->
         code = 1
         faulthandler.dump_traceback_later(20, exit=True)
         try:
-            version = ivk.app.version(timeout=10)
-            child = ivk._target
-            os.write(write_fd, json.dumps([str(version), id(child)]).encode())
-            ivk.close()
+            os.write(write_fd, json.dumps(body()).encode())
             code = 0
         finally:
             os._exit(code)
@@ -249,7 +246,20 @@ def test_forked_child_gets_a_fresh_loop_and_connection_pool(http_server: str) ->
         reported = pipe.read()
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    version, child_client_id = json.loads(reported)
+    return json.loads(reported)
+
+
+def test_forked_child_gets_a_fresh_loop_and_connection_pool(http_server: str) -> None:
+    ivk = InvokeAI(http_server)
+    assert ivk.app.version() == "6.14.2"  # the parent's loop and pool are in use
+
+    def child() -> list[Any]:
+        version = ivk.app.version(timeout=10)
+        client_id = id(ivk._target)
+        ivk.close()
+        return [str(version), client_id]
+
+    version, child_client_id = _in_forked_child(child)
     assert version == "6.14.2"
     assert child_client_id != id(ivk._target)  # the child rebuilt its session
     assert ivk.app.version() == "6.14.2"  # the parent is unaffected
@@ -389,33 +399,20 @@ def test_ctrl_c_while_entering_a_context_cancels_and_unwinds_it() -> None:
 def test_forked_child_refuses_a_caller_supplied_http_client(http_server: str) -> None:
     ivk = InvokeAI(http_server, http_client=httpx.AsyncClient())
     assert ivk.app.version() == "6.14.2"
-    read_fd, write_fd = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork of a threaded process
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports through the pipe
-        code = 1
-        faulthandler.dump_traceback_later(20, exit=True)
+
+    def child() -> list[str]:
         try:
-            try:
-                ivk.app.version(timeout=10)
-                outcome = ["served", ""]
-            except SyncRuntimeError as exc:
-                outcome = ["refused", str(exc)]
-            ivk.close()  # closing in the child is allowed and touches nothing of the parent's
-            fresh = InvokeAI(http_server, http_client=httpx.AsyncClient())
-            outcome.append(str(fresh.app.version(timeout=10)))
-            fresh.close()
-            os.write(write_fd, json.dumps(outcome).encode())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        reported = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    outcome, message, fresh_version = json.loads(reported)
+            ivk.app.version(timeout=10)
+            outcome = ["served", ""]
+        except SyncRuntimeError as exc:
+            outcome = ["refused", str(exc)]
+        ivk.close()  # closing in the child is allowed and touches nothing of the parent's
+        fresh = InvokeAI(http_server, http_client=httpx.AsyncClient())
+        outcome.append(str(fresh.app.version(timeout=10)))
+        fresh.close()
+        return outcome
+
+    outcome, message, fresh_version = _in_forked_child(child)
     assert outcome == "refused"
     assert "os.fork()" in message and "http_client" in message and "in the child" in message
     assert fresh_version == "6.14.2"  # a client made in the child works

@@ -11,16 +11,9 @@ import pytest
 from invokeai_sdk import BatchDataError, InvocationSchemas, WorkflowError, WorkflowInputError
 from invokeai_sdk.workflows import WorkflowDocument
 
+from ._schemas import invocation_schema as _node
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "workflows" / "connectors-batches-v4.json"
-
-
-def _node(type_: str, props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "class": "invocation",
-        "title": type_.title(),
-        "properties": {"type": {"const": type_, "default": type_}, "id": {"type": "string"}, **props},
-        "required": ["type", "id", *(required or [])],
-    }
 
 
 INT = {"type": "integer", "default": 0, "orig_required": False}

@@ -13,18 +13,11 @@ from invokeai_sdk import BatchDataError, InvocationSchemas, WorkflowError, Workf
 from invokeai_sdk.workflows import WorkflowDocument
 from invokeai_sdk.workflows._models import bind_document_models
 
+from ._schemas import invocation_schema as _node
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "workflows"
 TYPED = FIXTURES / "typed-fields-v4.json"
 REF = "#/components/schemas/"
-
-
-def _node(type_: str, props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "class": "invocation",
-        "title": type_.title(),
-        "properties": {"type": {"const": type_, "default": type_}, "id": {"type": "string"}, **props},
-        "required": ["type", "id", *(required or [])],
-    }
 
 
 def _model_field(bases: list[str], types: list[str], required: bool) -> dict[str, Any]:
