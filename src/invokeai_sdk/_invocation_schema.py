@@ -9,6 +9,7 @@ Types are taken from the schema only, never guessed from field names.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -183,6 +184,11 @@ class InvocationSchema:
     fields: Mapping[str, FieldSpec]
     output: str | None
     raw: Mapping[str, Any] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def board_fields(self) -> frozenset[str]:
+        """Names of the fields that take a board (read once: graph building asks for every node)."""
+        return frozenset(name for name, spec in self.fields.items() if spec.kind == "board")
 
 
 class InvocationSchemas:

@@ -98,11 +98,7 @@ def build_graph(
         node_type = data["type"]
         out: dict[str, Any] = {"type": node_type, "id": node["id"]}
         schema = schemas.get(node_type) if schemas is not None else None
-        board_fields = (
-            {name for name, spec in schema.fields.items() if spec.kind == "board"}
-            if schema is not None
-            else set()
-        )
+        board_fields = schema.board_fields if schema is not None else frozenset()
         for name, field in data.get("inputs", {}).items():
             if (node["id"], name) in fed:
                 continue
@@ -158,10 +154,8 @@ def embedded_workflow(doc: Mapping[str, Any]) -> dict[str, Any]:
     The result is an independent copy: changing it never changes ``doc``.
     """
     out: dict[str, Any] = {k: clone(v) for k, v in doc.items() if k not in ("id", "nodes")}
-    out["nodes"] = [
-        {**clone(node), "data": {**clone(node["data"]), "dynamicInputTemplates": {}}}
-        if node["type"] == "invocation"
-        else clone(node)
-        for node in doc["nodes"]
-    ]
+    out["nodes"] = nodes = clone(doc["nodes"])  # one copy of each node, then edited in place
+    for node in nodes:
+        if node["type"] == "invocation":
+            node["data"]["dynamicInputTemplates"] = {}
     return out
