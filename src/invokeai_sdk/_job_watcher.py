@@ -215,7 +215,7 @@ class JobWatcher:
             if unknown:
                 await self.start()
                 # Reconcile once right away: the jobs may have finished before anyone listened.
-                await self._poll_once([i for i in unknown if waiters[i].outcome is None])
+                await self._poll_guarded([i for i in unknown if waiters[i].outcome is None])
             for item_id in ids:
                 waiter = waiters[item_id]
                 if waiter.outcome is None:
@@ -249,7 +249,11 @@ class JobWatcher:
                 await asyncio.wait_for(self._poke.wait(), POLL_INTERVAL)
             self._poke.clear()
             if not self.listening and _library() == "asyncio":
-                await self.start()  # a no-op while a failed subscription is recent
+                try:
+                    await self.start()  # a no-op while a failed subscription is recent
+                except Exception as exc:  # e.g. the login before the socket failed: keep polling
+                    log.info("could not subscribe to the queue's events: %s", exc)
+                    self._events_failed_at = anyio.current_time()
             await self._poll_guarded(list(self._waiters))
 
     async def _poll_guarded(self, item_ids: list[int]) -> None:

@@ -71,3 +71,28 @@ async def test_transient_failures_are_ridden_out() -> None:
             with pytest.raises(JobFailedError) as caught:
                 await JobHandle(ivk, 4).wait(timeout=10)
     assert caught.value.item_id == 4 and caught.value.error_type is None
+
+
+async def test_a_subscription_that_fails_in_the_poll_loop_does_not_stop_the_polls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+
+    async def start(self: _job_watcher.JobWatcher) -> bool:
+        calls.append(1)
+        if len(calls) > 1:  # e.g. the login before a new socket failed
+            raise APIConnectionError("login failed")
+        return False
+
+    monkeypatch.setattr(_job_watcher.JobWatcher, "start", start)
+    async with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.post(SUMMARIES).mock(
+            side_effect=[
+                httpx.Response(200, json=[{"item_id": 9, "status": "in_progress"}]),
+                httpx.Response(200, json=[{"item_id": 9, "status": "in_progress"}]),
+                httpx.Response(200, json=[{"item_id": 9, "status": "completed"}]),
+            ]
+        )
+        async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
+            assert await JobHandle(ivk, 9).wait(timeout=10) == "completed"
+    assert len(calls) >= 2  # the poll loop tried again, failed, and went on polling

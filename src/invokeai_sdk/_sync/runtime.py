@@ -365,6 +365,7 @@ class SyncContext(AbstractContextManager[U], Generic[T, U]):
         entered: concurrent.futures.Future[T] = concurrent.futures.Future()
         exit_request: concurrent.futures.Future[_ExcInfo] = concurrent.futures.Future()
         task = runtime.submit(_hold_context, (self._factory, entered, exit_request))
+        task.add_done_callback(lambda _: _fail_if_never_entered(entered))
         try:
             value = runtime.wait(entered, task=task)  # Ctrl-C here cancels the task and waits for it
         except BaseException:
@@ -398,8 +399,8 @@ async def _hold_context(
     exit_request: concurrent.futures.Future[_ExcInfo],
 ) -> bool | None:
     """Enter ``factory()``, report the value through ``entered``, wait for the exit, exit: one task."""
-    cm = factory()
     try:
+        cm = factory()
         value = await cm.__aenter__()
     except BaseException as exc:
         if not entered.done():
@@ -419,6 +420,13 @@ async def _hold_context(
         if exc is exc_info[1]:  # re-raised the body's own exception (maybe a KeyboardInterrupt):
             return False  # ``with`` re-raises it in the caller's thread, never on the loop
         raise
+
+
+def _fail_if_never_entered(entered: concurrent.futures.Future[Any]) -> None:
+    """Done-callback of a context manager's task: a task that ended (or never ran) before entering
+    must not leave ``__enter__`` blocked forever."""
+    if not entered.done():
+        entered.set_exception(SyncRuntimeError("The context manager's task ended before it was entered."))
 
 
 class _Failure:

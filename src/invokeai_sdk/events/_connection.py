@@ -142,6 +142,9 @@ class EventConnection:
                 self._forget(sio)
                 await _quiet_disconnect(sio)
             sio = await self._connect()
+            if self.closed:  # the session closed during the handshake: do not keep the socket
+                await _quiet_disconnect(sio)
+                raise EventsUnavailableError("The session is closed.")
             self._sio = sio
             return sio
 
@@ -396,6 +399,11 @@ class EventConnection:
             ws = getattr(sio.eio, "ws", None)
             if ws is not None:
                 await ws.close()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`aclose` ran (read afresh: it can change across an ``await``)."""
+        return self._closed
 
     async def aclose(self) -> None:
         """Disconnect and end every open stream; pending subscriptions fail with the session closed."""
