@@ -49,6 +49,11 @@ ModelOrder = Literal["default", "type", "base", "name", "format", "size", "creat
 """Orders the server can list models in."""
 
 
+def _key(key: object) -> str:
+    """A model key checked and encoded as one path segment."""
+    return segment(_text(key, "key"))
+
+
 def _text(value: object, what: str) -> str:
     if isinstance(value, str | BaseModelType | ModelType | ModelFormat) and str(value).strip():
         return str(value.value if isinstance(value, BaseModelType | ModelType | ModelFormat) else value)
@@ -149,7 +154,7 @@ class ModelsResource(AsyncAPIResource):
     async def get(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelConfig:
         """The model with this key (:class:`NotFoundError` when there is none)."""
         return await self._parsed(
-            ModelConfig, "GET", f"{_PREFIX}/i/{segment(_text(key, 'key'))}", timeout=timeout
+            ModelConfig, "GET", f"{_PREFIX}/i/{_key(key)}", timeout=timeout
         )
 
     async def get_by_attrs(
@@ -302,12 +307,12 @@ class ModelsResource(AsyncAPIResource):
         if "key" in body and body["key"] != key:
             raise ValidationError("A model's key cannot be changed")
         return await self._parsed(
-            ModelConfig, "PATCH", f"{_PREFIX}/i/{segment(key)}", json=body, timeout=timeout
+            ModelConfig, "PATCH", f"{_PREFIX}/i/{_key(key)}", json=body, timeout=timeout
         )
 
     async def delete(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Remove a model's record (and its files when they are inside the server's models folder)."""
-        await self._request("DELETE", f"{_PREFIX}/i/{segment(_text(key, 'key'))}", timeout=timeout)
+        await self._request("DELETE", f"{_PREFIX}/i/{_key(key)}", timeout=timeout)
 
     async def delete_many(self, keys: Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN) -> BulkDeleteResult:
         """Delete several models in one request; failures are reported per key, not raised (6.11+)."""
@@ -327,7 +332,7 @@ class ModelsResource(AsyncAPIResource):
         return await self._parsed(
             ModelConfig,
             "PUT",
-            f"{_PREFIX}/convert/{segment(_text(key, 'key'))}",
+            f"{_PREFIX}/convert/{_key(key)}",
             timeout=CONVERT_TIMEOUT if isinstance(timeout, NotGiven) else timeout,
             max_retries=0,
         )
@@ -336,7 +341,7 @@ class ModelsResource(AsyncAPIResource):
         """Probe a model's files again and rewrite its base, type and format (keeps name etc.; 6.11+)."""
         await self._require("model_reidentify")
         return await self._parsed(
-            ModelConfig, "POST", f"{_PREFIX}/i/{segment(_text(key, 'key'))}/reidentify", timeout=timeout
+            ModelConfig, "POST", f"{_PREFIX}/i/{_key(key)}/reidentify", timeout=timeout
         )
 
     async def stats(self, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelCacheStats | None:
