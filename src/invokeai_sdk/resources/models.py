@@ -153,9 +153,7 @@ class ModelsResource(AsyncAPIResource):
 
     async def get(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelConfig:
         """The model with this key (:class:`NotFoundError` when there is none)."""
-        return await self._parsed(
-            ModelConfig, "GET", f"{_PREFIX}/i/{_key(key)}", timeout=timeout
-        )
+        return await self._parsed(ModelConfig, "GET", f"{_PREFIX}/i/{_key(key)}", timeout=timeout)
 
     async def get_by_attrs(
         self,
@@ -340,9 +338,7 @@ class ModelsResource(AsyncAPIResource):
     async def reidentify(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelConfig:
         """Probe a model's files again and rewrite its base, type and format (keeps name etc.; 6.11+)."""
         await self._require("model_reidentify")
-        return await self._parsed(
-            ModelConfig, "POST", f"{_PREFIX}/i/{_key(key)}/reidentify", timeout=timeout
-        )
+        return await self._parsed(ModelConfig, "POST", f"{_PREFIX}/i/{_key(key)}/reidentify", timeout=timeout)
 
     async def stats(self, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelCacheStats | None:
         """The model RAM cache's statistics; ``None`` until a model has been loaded."""
