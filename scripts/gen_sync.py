@@ -28,6 +28,7 @@ import ast
 import builtins
 import copy
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +55,25 @@ TRANSLATIONS: dict[str, str] = {
     "WorkflowJob": "SyncWorkflowJob",
 }
 """Async class name -> sync class name. The sync class is generated when a public member returns it."""
+
+HANDWRITTEN: dict[str, tuple[str, str, str]] = {
+    "SyncPage": ("pages", "invokeai_sdk._pagination", "AsyncPage"),
+    "SyncPaginator": ("pages", "invokeai_sdk._pagination", "AsyncPaginator"),
+}
+"""Sync twins written by hand: name -> (its module in ``invokeai_sdk._sync``, async module, async class).
+
+Pages are hand-written because a walk crosses threads once per page, not once per item."""
+
+DOC_PHRASES: tuple[tuple[str, str], ...] = (
+    ("(what ``await paginator`` does)", "(what reading the paginator's page attributes does)"),
+    ("``await`` it for one page", "read it as one page"),
+    ("``await`` for one page", "read one page"),
+    ("``await``", "a call"),
+    ("``async for``", "``for``"),
+    ("``async with``", "``with``"),
+    ("AsyncInvokeAI", "InvokeAI"),
+)
+"""Phrases of async docstrings and their sync spelling, applied in order (then ``await x`` -> ``x``)."""
 
 PASSTHROUGH: set[str] = {
     # data objects that happen to have an async helper: returned to sync callers as they are
@@ -84,7 +104,7 @@ HEADER = """\
 
 
 CLIENT_DOC = """The sync twin of :class:`~invokeai_sdk.AsyncInvokeAI`: the same namespaces, methods and
-    arguments, without ``await``::
+    arguments, called directly::
 
         with InvokeAI("http://127.0.0.1:9090") as ivk:
             print(ivk.app.version())
@@ -94,8 +114,9 @@ CLIENT_DOC = """The sync twin of :class:`~invokeai_sdk.AsyncInvokeAI`: the same 
     It runs the async session on a private event loop thread (started on first use, kept between
     calls, reset after ``fork``, closed at exit). After ``fork`` a client made with your own
     ``http_client`` raises ``SyncRuntimeError`` in the child: create a new one there. Listings
-    return a ``SyncPaginator`` (``for`` walks every item, ``first_page()`` fetches one page);
-    ``ivk.events.subscribe()`` is a ``with`` block yielding a ``SyncEventStream``.
+    return a ``SyncPaginator``: its ``items`` and ``total`` are the first page's (fetched once),
+    ``for`` walks every item a page at a time; ``ivk.events.subscribe()`` is a ``with`` block
+    yielding a ``SyncEventStream``.
 
     About the async session:"""
 
@@ -335,6 +356,8 @@ class Generator:
         found = class_def(resolve(module, name))
         if found is None:
             raise GenerationError(f"{module.name}: {name} is in TRANSLATIONS but its class was not found")
+        if sync_name in HANDWRITTEN:
+            return sync_name
         self.enqueue("object", *found, sync_name)
         return sync_name
 
@@ -438,6 +461,7 @@ class Generator:
         if found is None:
             raise GenerationError("AsyncInvokeAI not found")
         self.enqueue("client", *found, TRANSLATIONS[CLIENT[1]])
+        self.twins.extend((name, module, cls) for name, (_, module, cls) in HANDWRITTEN.items())
         index = 0
         while index < len(self.queue):
             self.classes.append(self.build(self.queue[index]))
@@ -752,6 +776,7 @@ class Generator:
             "from functools import cached_property",
             "from typing import TYPE_CHECKING, Any, Generic, Self, cast, overload",
             "",
+            *sorted(f"from .{where[0]} import {name}" for name, where in HANDWRITTEN.items()),
             "from .runtime import SyncClientBase, SyncObject, SyncResource",
             "from .runtime import call as _call",
             "from .runtime import call_next as _call_next",
@@ -867,8 +892,22 @@ def _self_args() -> ast.arguments:
     )
 
 
+def sync_doc(text: str) -> str:
+    """An async docstring in its sync spelling: no ``await``, ``async for`` or ``async with`` left."""
+    for phrase, sync in DOC_PHRASES:
+        text = text.replace(phrase, sync)
+    text = re.sub(r"\bawait\s+", "", text)
+    text = re.sub(r"\basync (for|with)\b", r"\1", text)
+    left = re.search(r"\bawait\b|\basync (for|with|def)\b", text)
+    if left:
+        raise GenerationError(
+            f"a docstring keeps async wording after translation: {left.group()!r} in {text!r}"
+        )
+    return text
+
+
 def _doc(text: str) -> ast.stmt:
-    return ast.Expr(ast.Constant(text))
+    return ast.Expr(ast.Constant(sync_doc(text)))
 
 
 def _parse(source: str) -> ast.stmt:

@@ -6,6 +6,9 @@ The server pages three ways (offset/limit, page/per_page, bare lists); resources
     page = await ivk.images.list(limit=50)        # one request, one page
     async for image in ivk.images.list():          # every image, page after page
         ...
+
+A single awaited page keeps a small default size; a full walk without a caller-set ``limit`` pages by
+the server's largest page (``walk_limit``), so it costs as few requests as the server allows.
 """
 
 from __future__ import annotations
@@ -13,12 +16,26 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import Any, Generic, TypeVar
 
-__all__ = ["AsyncPage", "AsyncPaginator", "PageFetcher"]
+__all__ = ["AsyncPage", "AsyncPaginator", "PageFetcher", "page_sizes"]
 
 T = TypeVar("T")
 
 PageFetcher = Callable[[int, int], Awaitable["AsyncPage[T]"]]
 """``fetch(offset, limit)`` -> the page of items starting at ``offset``."""
+
+
+def page_sizes(limit: int | None, *, default: int, largest: int) -> tuple[int, int]:
+    """(size of an awaited page, size of a walk's pages) for a caller's ``limit`` (``None``: not set).
+
+    Raises :class:`~invokeai_sdk.ValidationError` for a ``limit`` outside 1 to ``largest``.
+    """
+    if limit is None:
+        return default, largest
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= largest:
+        from ._errors import ValidationError
+
+        raise ValidationError(f"limit must be an int from 1 to {largest}, got {limit!r}")
+    return limit, limit
 
 
 class AsyncPage(Generic[T]):
@@ -86,24 +103,37 @@ class AsyncPage(Generic[T]):
 
 
 class AsyncPaginator(Generic[T]):
-    """A listing not yet fetched: ``await`` it for the first page, ``async for`` it for every item."""
+    """A listing not yet fetched: ``await`` it for the first page, ``async for`` it for every item.
 
-    def __init__(self, fetch: PageFetcher[T], *, offset: int = 0, limit: int) -> None:
+    ``limit`` is the size of the awaited page; a walk (``async for``, :meth:`iter_pages`,
+    :meth:`to_list`) pages by ``walk_limit`` (the server's largest page unless the caller set a size).
+    """
+
+    def __init__(
+        self, fetch: PageFetcher[T], *, offset: int = 0, limit: int, walk_limit: int | None = None
+    ) -> None:
         self._fetch = fetch
         self.offset = offset
         self.limit = limit
+        self.walk_limit = walk_limit or limit
 
-    async def first_page(self) -> AsyncPage[T]:
-        """Fetch the first page (what ``await paginator`` does)."""
-        return await self._fetch(self.offset, self.limit)
+    async def first_page(self, *, size: int | None = None) -> AsyncPage[T]:
+        """Fetch the first page, of ``size`` items (default ``limit``: what awaiting the paginator does)."""
+        return await self._fetch(self.offset, size or self.limit)
 
     def __await__(self) -> Generator[Any, None, AsyncPage[T]]:
         return self.first_page().__await__()
 
+    async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
+        """Every page of the listing, ``walk_limit`` items each."""
+        page = await self.first_page(size=self.walk_limit)
+        async for each in page.iter_pages():
+            yield each
+
     async def __aiter__(self) -> AsyncIterator[T]:
-        page = await self.first_page()
-        async for item in page:
-            yield item
+        async for page in self.iter_pages():
+            for item in page.items:
+                yield item
 
     async def to_list(self) -> list[T]:
         """Every item of every page, in one list."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import re
 import sys
 import textwrap
 from functools import cached_property
@@ -73,7 +74,7 @@ def _twin_pairs() -> list[tuple[type, type]]:
     pairs = []
     for sync_name, (module_name, async_name) in generated.TWINS.items():
         async_cls = getattr(importlib.import_module(module_name), async_name)
-        pairs.append((async_cls, getattr(generated, sync_name)))
+        pairs.append((async_cls, getattr(invokeai_sdk._sync, sync_name)))
     return pairs
 
 
@@ -106,14 +107,16 @@ def test_core_classes_are_paired() -> None:
 @pytest.mark.parametrize("pair", _twin_pairs(), ids=lambda p: p[1].__name__ if isinstance(p, tuple) else "")
 def test_same_public_names_and_parameters(pair: tuple[type, type]) -> None:
     async_cls, sync_cls = pair
-    async_names = _public(async_cls, sync=False)
+    sources = {sync: (async_cls, name) for sync, name in _public(async_cls, sync=False).items()}
     sync_names = _public(sync_cls, sync=True)
     if async_cls is AsyncPaginator:
-        async_names.pop("__await__", None)  # awaiting has no sync spelling: use first_page()
-    async_names.pop("__await__", None)
-    assert set(sync_names) == set(async_names), f"{sync_cls.__name__} vs {async_cls.__name__}"
-    for sync_name, async_name in async_names.items():
-        async_attr = inspect.getattr_static(async_cls, async_name, None)
+        # Awaiting has no sync spelling: the sync paginator offers the awaited page's members itself.
+        page_names = _public(AsyncPage, sync=False)
+        sources.update({sync: (AsyncPage, name) for sync, name in page_names.items() if sync not in sources})
+    sources.pop("__await__", None)
+    assert set(sync_names) == set(sources), f"{sync_cls.__name__} vs {async_cls.__name__}"
+    for sync_name, (owner, async_name) in sources.items():
+        async_attr = inspect.getattr_static(owner, async_name, None)
         sync_attr = inspect.getattr_static(sync_cls, sync_name)
         if async_attr is None:  # an instance attribute: the twin exposes it as a property
             assert isinstance(sync_attr, property)
@@ -123,10 +126,41 @@ def test_same_public_names_and_parameters(pair: tuple[type, type]) -> None:
             continue
         if sync_name == "__init__" or not callable(async_attr):
             continue
-        assert _params(getattr(sync_cls, sync_name)) == _params(getattr(async_cls, async_name)), sync_name
-        doc = inspect.getdoc(getattr(async_cls, async_name))
-        if not async_name.startswith("_"):
-            assert doc and inspect.getdoc(getattr(sync_cls, sync_name)) == doc
+        assert _params(getattr(sync_cls, sync_name)) == _params(getattr(owner, async_name)), sync_name
+        doc = inspect.getdoc(getattr(owner, async_name, None))
+        if not async_name.startswith("_") and sync_cls.__name__ not in gen_sync.HANDWRITTEN:
+            assert doc and inspect.getdoc(getattr(sync_cls, sync_name)) == gen_sync.sync_doc(doc)
+
+
+def _sync_docstrings() -> list[tuple[str, str]]:
+    found = []
+    for module in (generated, importlib.import_module("invokeai_sdk._sync.pages")):
+        for name in module.__all__:
+            cls = getattr(module, name)
+            found.append((name, inspect.getdoc(cls) or ""))
+            for attr, value in vars(cls).items():
+                doc = inspect.getdoc(value) if not attr.startswith("__") else None
+                if doc:
+                    found.append((f"{name}.{attr}", doc))
+    return found
+
+
+def test_sync_docstrings_speak_sync() -> None:
+    docs = _sync_docstrings()
+    assert len(docs) > 100
+    for where, doc in docs:
+        assert "async for" not in doc and "async with" not in doc, where
+        assert not re.search(r"\bawait\b", doc), where
+
+
+def test_sync_doc_translates_the_async_wording() -> None:
+    assert gen_sync.sync_doc("``await`` it for one page, ``async for`` for all of them.") == (
+        "read it as one page, ``for`` for all of them."
+    )
+    assert gen_sync.sync_doc("``await job.wait()``") == "``job.wait()``"
+    assert gen_sync.sync_doc("    async with ivk.events.subscribe() as s:\n        async for e in s:") == (
+        "    with ivk.events.subscribe() as s:\n        for e in s:"
+    )
 
 
 def test_client_constructor_matches() -> None:

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -195,21 +195,46 @@ def test_plain_for_loop_walks_every_page(http_server: str) -> None:
         assert [p.offset for p in pages] == [0, 10, 20]
 
 
-def test_breaking_out_of_an_iterator_stops_its_task(http_server: str) -> None:
+def test_breaking_out_of_an_iterator_stops_its_task() -> None:
+    async def endless() -> AsyncIterator[int]:
+        n = 0
+        while True:
+            yield n
+            n += 1
+            await asyncio.sleep(0)
+
+    iterator = runtime.iterate(endless)
+    assert next(iterator) == 0
+    task = iterator._task
+    assert task is not None
+    iterator.close()
+    deadline = time.monotonic() + 5
+    while not task.done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert task.done()
+    with pytest.raises(StopIteration):
+        next(iterator)
+
+
+def test_a_sync_walk_crosses_threads_once_per_page(http_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from invokeai_sdk._sync import pages
+
+    crossings: list[object] = []
+    real_call = pages.call
+
+    def counting_call(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        crossings.append(fn)
+        return real_call(fn, *args, **kwargs)
+
+    monkeypatch.setattr(pages, "call", counting_call)
     with InvokeAI(http_server) as ivk:
-        iterator = iter(ivk.images.list(limit=10))
-        first = next(iterator)
-        assert first.image_name == "img-0.png"
-        assert isinstance(iterator, runtime.SyncIterator)
-        task = iterator._task
-        assert task is not None
-        iterator.close()
-        deadline = time.monotonic() + 5
-        while not task.done() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert task.done()
-        with pytest.raises(StopIteration):
-            next(iterator)
+        names = [image.image_name for image in ivk.images.list(limit=10)]
+        assert names == [f"img-{n}.png" for n in range(25)]
+        assert len(crossings) == 3  # 25 items in pages of 10: three requests, three crossings
+        crossings.clear()
+        listing = ivk.images.list(limit=10)
+        assert (listing.total, len(listing), listing[0].image_name) == (25, 10, "img-0.png")
+        assert len(crossings) == 1  # the first page is fetched once for all its attributes
 
 
 def test_errors_raised_inside_iteration_reach_the_caller() -> None:

@@ -1,11 +1,20 @@
 """The sync API: ``InvokeAI``, generated from the async classes, running on a private event loop.
 
 ``generated.py`` is written by ``scripts/gen_sync.py`` (never by hand); ``runtime.py`` is the
-private loop it calls into.
+private loop it calls into; ``pages.py`` holds the hand-written sync pages (a walk crosses threads
+once per page).
 """
 
 from .generated import *  # noqa: F403
 from .generated import __all__ as _generated_all
+from .pages import SyncPage, SyncPaginator
 from .runtime import SyncInAsyncContextWarning, SyncIterator, SyncRuntimeError
 
-__all__ = [*_generated_all, "SyncInAsyncContextWarning", "SyncIterator", "SyncRuntimeError"]
+__all__ = [
+    *_generated_all,
+    "SyncInAsyncContextWarning",
+    "SyncIterator",
+    "SyncPage",
+    "SyncPaginator",
+    "SyncRuntimeError",
+]

@@ -8,14 +8,13 @@ import functools
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from invokeai_sdk._client import AsyncInvokeAI
-from invokeai_sdk._pagination import T
 from invokeai_sdk._transport import DEFAULT_TIMEOUT
 from invokeai_sdk._types import NOT_GIVEN
-from invokeai_sdk.resources.images import DEFAULT_PAGE_SIZE
 
+from .pages import SyncPaginator
 from .runtime import SyncClientBase, SyncObject, SyncResource
 from .runtime import call as _call
 from .runtime import call_next as _call_next
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
     from invokeai_sdk._features import ServerFeatures
-    from invokeai_sdk._pagination import AsyncPage, AsyncPaginator
     from invokeai_sdk._types import NotGiven, TimeoutArg
     from invokeai_sdk.events._resource import EventsResource
     from invokeai_sdk.events._stream import EventFilter, EventStream
@@ -128,8 +126,6 @@ __all__ = [
     "SyncInstallJob",
     "SyncJobHandle",
     "SyncModelsResource",
-    "SyncPage",
-    "SyncPaginator",
     "SyncQueueResource",
     "SyncVideosResource",
     "SyncWorkflowJob",
@@ -138,6 +134,8 @@ __all__ = [
 ]
 
 TWINS: dict[str, tuple[str, str]] = {
+    "SyncPage": ("invokeai_sdk._pagination", "AsyncPage"),
+    "SyncPaginator": ("invokeai_sdk._pagination", "AsyncPaginator"),
     "InvokeAI": ("invokeai_sdk._client", "AsyncInvokeAI"),
     "SyncAppResource": ("invokeai_sdk.resources.app", "AppResource"),
     "SyncAuthResource": ("invokeai_sdk.resources.auth", "AuthResource"),
@@ -148,13 +146,11 @@ TWINS: dict[str, tuple[str, str]] = {
     "SyncWorkflowsResource": ("invokeai_sdk.resources.workflows", "WorkflowsResource"),
     "SyncQueueResource": ("invokeai_sdk.resources.queue", "QueueResource"),
     "SyncEventsResource": ("invokeai_sdk.events._resource", "EventsResource"),
-    "SyncPaginator": ("invokeai_sdk._pagination", "AsyncPaginator"),
     "SyncHuggingFaceResource": ("invokeai_sdk.resources.models", "HuggingFaceResource"),
     "SyncInstallJob": ("invokeai_sdk.resources.model_install", "InstallJob"),
     "SyncWorkflowRun": ("invokeai_sdk.workflows._run", "WorkflowRun"),
     "SyncBatchHandle": ("invokeai_sdk.jobs", "BatchHandle"),
     "SyncEventStream": ("invokeai_sdk.events._stream", "EventStream"),
-    "SyncPage": ("invokeai_sdk._pagination", "AsyncPage"),
     "SyncWorkflowJob": ("invokeai_sdk.workflows._run", "WorkflowJob"),
     "SyncJobHandle": ("invokeai_sdk.jobs", "JobHandle"),
 }
@@ -162,8 +158,8 @@ TWINS: dict[str, tuple[str, str]] = {
 
 
 class InvokeAI(SyncClientBase):
-    """The sync twin of :class:`~invokeai_sdk.AsyncInvokeAI`: the same namespaces, methods and
-    arguments, without ``await``::
+    """The sync twin of :class:`~invokeai_sdk.InvokeAI`: the same namespaces, methods and
+    arguments, called directly::
 
         with InvokeAI("http://127.0.0.1:9090") as ivk:
             print(ivk.app.version())
@@ -173,8 +169,9 @@ class InvokeAI(SyncClientBase):
     It runs the async session on a private event loop thread (started on first use, kept between
     calls, reset after ``fork``, closed at exit). After ``fork`` a client made with your own
     ``http_client`` raises ``SyncRuntimeError`` in the child: create a new one there. Listings
-    return a ``SyncPaginator`` (``for`` walks every item, ``first_page()`` fetches one page);
-    ``ivk.events.subscribe()`` is a ``with`` block yielding a ``SyncEventStream``.
+    return a ``SyncPaginator``: its ``items`` and ``total`` are the first page's (fetched once),
+    ``for`` walks every item a page at a time; ``ivk.events.subscribe()`` is a ``with`` block
+    yielding a ``SyncEventStream``.
 
     About the async session:
 
@@ -182,8 +179,8 @@ class InvokeAI(SyncClientBase):
 
     ::
 
-        async with AsyncInvokeAI("http://127.0.0.1:9090") as ivk:
-            print(await ivk.app.version())
+        with InvokeAI("http://127.0.0.1:9090") as ivk:
+            print(ivk.app.version())
 
     Arguments left unset fall back to the environment: ``INVOKEAI_BASE_URL``, ``INVOKEAI_TOKEN``,
     ``INVOKEAI_EMAIL``, ``INVOKEAI_PASSWORD``; the default URL is ``http://127.0.0.1:9090``. A base URL
@@ -313,7 +310,7 @@ class SyncAppResource(SyncResource):
         return cast("AppResource", self._resolve())
 
     def version(self, *, timeout: TimeoutArg = NOT_GIVEN) -> AppVersion:
-        """The server's version; comparable (``await ivk.app.version() >= "6.12"``)."""
+        """The server's version; comparable (``ivk.app.version() >= "6.12"``)."""
         return _call(self._target.version, timeout=timeout)
 
     def config(self, *, timeout: TimeoutArg = NOT_GIVEN) -> RuntimeConfig:
@@ -412,7 +409,7 @@ class SyncBoardsResource(SyncResource):
         limit: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> SyncPaginator[BoardDTO]:
-        """Boards, newest first by default. ``await`` it for one page, ``async for`` for every board.
+        """Boards, newest first by default. read it as one page, ``for`` for every board.
 
         Without ``limit`` the first page holds every board (one request); with ``limit`` the server
         pages by ``offset``/``limit`` (page ``total`` is then ``None``: the server miscounts it).
@@ -556,12 +553,13 @@ class SyncImagesResource(SyncResource):
         order: SortOrder = "desc",
         search: str | None = None,
         offset: int = 0,
-        limit: int = DEFAULT_PAGE_SIZE,
+        limit: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> SyncPaginator[ImageDTO]:
-        """Images matching every filter given. ``await`` it for one page, ``async for`` for all of them.
+        """Images matching every filter given. read it as one page, ``for`` for all of them.
 
-        ``board=UNCATEGORIZED`` lists images on no board; ``limit`` is the page size (1-1000).
+        ``board=UNCATEGORIZED`` lists images on no board. ``limit`` is the page size (1-1000); unset,
+        one page holds 100 images and a full walk pages by 1,000.
         """
         return SyncPaginator(
             self._target.list(
@@ -791,10 +789,10 @@ class SyncVideosResource(SyncResource):
         order: SortOrder = "desc",
         search: str | None = None,
         offset: int = 0,
-        limit: int = DEFAULT_PAGE_SIZE,
+        limit: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> SyncPaginator[VideoDTO]:
-        """Videos matching every filter given. ``await`` it for one page, ``async for`` for all of them."""
+        """Videos matching every filter given. read it as one page, ``for`` for all of them."""
         return SyncPaginator(
             self._target.list(
                 board=board,
@@ -881,7 +879,7 @@ class SyncModelsResource(SyncResource):
 
     Discovery: :meth:`list`, :meth:`get`, :meth:`get_by_attrs`, :meth:`get_by_hash`, :meth:`missing`,
     :meth:`starter_models`, :meth:`scan_folder`. Installing: :meth:`install` returns an
-    :class:`InstallJob` (``await job.wait()``); :meth:`install_jobs`, :meth:`get_install_job`,
+    :class:`InstallJob` (``job.wait()``); :meth:`install_jobs`, :meth:`get_install_job`,
     :meth:`prune_install_jobs`. Management: :meth:`update`, :meth:`delete`, :meth:`delete_many`,
     :meth:`convert`, :meth:`reidentify`, :meth:`stats`, :meth:`empty_cache`. The server's Hugging
     Face token: :attr:`hf` (``status()``, ``login(token)``, ``logout()``).
@@ -969,7 +967,7 @@ class SyncModelsResource(SyncResource):
         inplace: bool = False,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> SyncInstallJob:
-        """Start installing a model; returns its :class:`InstallJob` (``await job.wait()``).
+        """Start installing a model; returns its :class:`InstallJob` (``job.wait()``).
 
         ``source`` is a path on the server's disk, a URL, or a Hugging Face repo id
         (``owner/name``, ``owner/name:fp16:vae``, ``owner/name::file.safetensors``). ``config``
@@ -1086,7 +1084,7 @@ class SyncWorkflowsResource(SyncResource):
         per_page: int = 50,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> SyncPaginator[WorkflowSummary]:
-        """Library workflows; ``await`` for one page (``page``, ``per_page``), ``async for`` for all.
+        """Library workflows; read one page (``page``, ``per_page``), ``for`` for all.
 
         ``categories``: ``user``, ``default`` (built-ins), ``project``; ``query`` matches name and
         description; ``order_by``: ``name``, ``created_at``, ``updated_at``, ``opened_at``;
@@ -1242,7 +1240,7 @@ class SyncWorkflowsResource(SyncResource):
         ``workflow`` is a document, a file path, JSON, a dict or a library id. ``board`` (a board id or
         DTO) is where board fields left at ``"auto"`` save their images. ``sweep`` / ``zip`` / ``runs``
         multiply the work into one request (see :meth:`WorkflowDocument.to_batch`). Wait with
-        ``await run.wait()``; ``await run.outputs()`` (or ``run[i].outputs()``) gives the results
+        ``run.wait()``; ``run.outputs()`` (or ``run[i].outputs()``) gives the results
         per node id, also reachable by node label.
         """
         return SyncWorkflowRun(
@@ -1377,14 +1375,15 @@ class SyncQueueResource(SyncResource):
         origin: str | None = None,
         destination: str | None = None,
         order: str = "desc",
-        limit: int = 100,
+        limit: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> SyncPaginator[QueueItem]:
         """Queue items, newest first (``order="asc"``: oldest first), filtered on the client side.
 
-        Pages are ``limit`` item ids each; filters apply within a page, so a filtered page can hold
-        fewer than ``limit`` items. ``async for`` walks them all. The ids are read once, with the
-        first page: a walk sees the queue as it was then (items deleted since are left out).
+        Pages are ``limit`` item ids each (unset: 100 for one page, 1,000 for a walk); filters
+        apply within a page, so a filtered page can hold fewer than ``limit`` items. ``for``
+        walks them all. The ids are read once, with the first page: a walk sees the queue as it was
+        then (items deleted since are left out).
         """
         return SyncPaginator(
             self._target.list(
@@ -1483,9 +1482,9 @@ class SyncEventsResource(SyncResource):
 
     ::
 
-        async with ivk.events.subscribe(types=["queue_item_status_changed"]) as stream:
-            job = await ivk.queue.enqueue(graph)
-            async for event in stream:
+        with ivk.events.subscribe(types=["queue_item_status_changed"]) as stream:
+            job = ivk.queue.enqueue(graph)
+            for event in stream:
                 ...
     """
 
@@ -1533,38 +1532,6 @@ class SyncEventsResource(SyncResource):
         return self._target.reconnects
 
 
-class SyncPaginator(SyncObject, Generic[T]):
-    """Sync twin of :class:`~invokeai_sdk._pagination.AsyncPaginator`.
-
-    A listing not yet fetched: ``await`` it for the first page, ``async for`` it for every item."""
-
-    _target: AsyncPaginator[T]
-
-    def __init__(self, target: AsyncPaginator[T]) -> None:
-        self._target = target
-
-    @property
-    def offset(self) -> int:
-        """The async object's ``offset``."""
-        return self._target.offset
-
-    @property
-    def limit(self) -> int:
-        """The async object's ``limit``."""
-        return self._target.limit
-
-    def first_page(self) -> SyncPage[T]:
-        """Fetch the first page (what ``await paginator`` does)."""
-        return SyncPage(_call(self._target.first_page))
-
-    def __iter__(self) -> Iterator[T]:
-        return _iterate(self._target.__aiter__)
-
-    def to_list(self) -> list[T]:
-        """Every item of every page, in one list."""
-        return _call(self._target.to_list)
-
-
 class SyncHuggingFaceResource(SyncResource):
     """Sync twin of :class:`~invokeai_sdk.resources.models.HuggingFaceResource`.
 
@@ -1602,7 +1569,7 @@ class SyncInstallJob(SyncObject):
     A model install job on the server.
 
     ``info`` is the latest snapshot (refreshed by :meth:`refresh`, :meth:`progress` and
-    :meth:`wait`). ``await job.wait()`` returns an :class:`InstallResult`; a model that was already
+    :meth:`wait`). ``job.wait()`` returns an :class:`InstallResult`; a model that was already
     installed is ``result.already_installed``, not an error.
     """
 
@@ -1925,63 +1892,6 @@ class SyncEventStream(SyncObject):
     def close(self) -> None:
         """Stop receiving: the iterator ends once the events already buffered are read."""
         self._target.close()
-
-
-class SyncPage(SyncObject, Generic[T]):
-    """Sync twin of :class:`~invokeai_sdk._pagination.AsyncPage`.
-
-    One page of results.
-
-    ``items`` are this page's items, ``offset`` the index of the first one, ``total`` the server's
-    count of all items (``None`` when it does not say). ``async for`` walks this page and the ones
-    after it; :meth:`next_page` fetches just the next one.
-    """
-
-    _target: AsyncPage[T]
-
-    def __init__(self, target: AsyncPage[T]) -> None:
-        self._target = target
-
-    @property
-    def items(self) -> list[T]:
-        """The async object's ``items``."""
-        return self._target.items
-
-    @property
-    def offset(self) -> int:
-        """The async object's ``offset``."""
-        return self._target.offset
-
-    @property
-    def limit(self) -> int:
-        """The async object's ``limit``."""
-        return self._target.limit
-
-    @property
-    def total(self) -> int | None:
-        """The async object's ``total``."""
-        return self._target.total
-
-    def has_next_page(self) -> bool:
-        """True when the server has items after this page."""
-        return self._target.has_next_page()
-
-    def next_page(self) -> SyncPage[T]:
-        """Fetch the page after this one (an empty page when there is none)."""
-        return SyncPage(_call(self._target.next_page))
-
-    def iter_pages(self) -> Iterator[SyncPage[T]]:
-        """This page, then every following page."""
-        return _iterate(self._target.iter_pages).map(SyncPage)
-
-    def __iter__(self) -> Iterator[T]:
-        return self._target.__iter__()
-
-    def __len__(self) -> int:
-        return self._target.__len__()
-
-    def __getitem__(self, index: int) -> T:
-        return self._target.__getitem__(index)
 
 
 class SyncWorkflowJob(SyncObject):

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._errors import BatchDataError, ValidationError
-from .._pagination import AsyncPage, AsyncPaginator
+from .._pagination import AsyncPage, AsyncPaginator, page_sizes
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.queue import (
@@ -200,19 +200,19 @@ class QueueResource(AsyncAPIResource):
         origin: str | None = None,
         destination: str | None = None,
         order: str = "desc",
-        limit: int = 100,
+        limit: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> AsyncPaginator[QueueItem]:
         """Queue items, newest first (``order="asc"``: oldest first), filtered on the client side.
 
-        Pages are ``limit`` item ids each; filters apply within a page, so a filtered page can hold
-        fewer than ``limit`` items. ``async for`` walks them all. The ids are read once, with the
-        first page: a walk sees the queue as it was then (items deleted since are left out).
+        Pages are ``limit`` item ids each (unset: 100 for one page, 1,000 for a walk); filters
+        apply within a page, so a filtered page can hold fewer than ``limit`` items. ``async for``
+        walks them all. The ids are read once, with the first page: a walk sees the queue as it was
+        then (items deleted since are left out).
         """
         if order not in ("asc", "desc"):
             raise ValidationError(f"order must be 'asc' or 'desc', got {order!r}")
-        if not 1 <= limit <= _MAX_IDS:
-            raise ValidationError(f"limit must be between 1 and {_MAX_IDS}, got {limit}")
+        page_limit, walk_limit = page_sizes(limit, default=100, largest=_MAX_IDS)
         statuses = {status} if isinstance(status, str) else (set(status) if status is not None else None)
         base = _q(queue_id)
 
@@ -240,7 +240,7 @@ class QueueResource(AsyncAPIResource):
             total = len(all_ids)
             return _IdsPage(kept, offset=offset, limit=page_limit, total=total, fetch=fetch, raw=len(wanted))
 
-        return AsyncPaginator(fetch, limit=limit)
+        return AsyncPaginator(fetch, limit=page_limit, walk_limit=walk_limit)
 
     async def list_all(
         self, *, queue_id: str = "default", destination: str | None = None, timeout: TimeoutArg = NOT_GIVEN

@@ -10,7 +10,7 @@ from typing import Any
 
 from .._download import content_disposition_filename, precheck_target, resolve_target, stream_to_file
 from .._errors import ValidationError
-from .._pagination import AsyncPage, AsyncPaginator
+from .._pagination import AsyncPage, AsyncPaginator, page_sizes
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.boards import UNCATEGORIZED
@@ -107,12 +107,13 @@ class VideosResource(AsyncAPIResource):
         order: SortOrder = "desc",
         search: str | None = None,
         offset: int = 0,
-        limit: int = DEFAULT_PAGE_SIZE,
+        limit: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> AsyncPaginator[VideoDTO]:
         """Videos matching every filter given. ``await`` it for one page, ``async for`` for all of them."""
-        if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
-            raise ValidationError(f"offset must be 0 or more and limit 1 to {MAX_PAGE_SIZE}.")
+        if offset < 0:
+            raise ValidationError(f"offset must be 0 or more, got {offset}")
+        page_limit, walk_limit = page_sizes(limit, default=DEFAULT_PAGE_SIZE, largest=MAX_PAGE_SIZE)
         params = gallery_filters(
             board,
             categories,
@@ -132,7 +133,7 @@ class VideosResource(AsyncAPIResource):
             items = [VideoDTO.model_validate(item) for item in data["items"]]
             return AsyncPage(items, offset=offset, limit=limit, total=data.get("total"), fetch=fetch)
 
-        return AsyncPaginator(fetch, offset=offset, limit=limit)
+        return AsyncPaginator(fetch, offset=offset, limit=page_limit, walk_limit=walk_limit)
 
     async def names(
         self,
