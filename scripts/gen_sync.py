@@ -53,6 +53,7 @@ TRANSLATIONS: dict[str, str] = {
     "BatchHandle": "SyncBatchHandle",
     "WorkflowRun": "SyncWorkflowRun",
     "WorkflowJob": "SyncWorkflowJob",
+    "StreamedResponse": "SyncStreamedResponse",
 }
 """Async class name -> sync class name. The sync class is generated when a public member returns it."""
 
@@ -75,10 +76,11 @@ DOC_PHRASES: tuple[tuple[str, str], ...] = (
 )
 """Phrases of async docstrings and their sync spelling, applied in order (then ``await x`` -> ``x``)."""
 
-PASSTHROUGH: set[str] = {
-    # data objects that happen to have an async helper: returned to sync callers as they are
-    "WorkflowDocument",  # its async bind_models(client) needs an AsyncInvokeAI
-}
+PASSTHROUGH: set[str] = set()
+
+ASYNC_ONLY_CLIENT_MEMBERS = {"transport", "session"}
+"""Members of the async client for the SDK's own layers (the request loop, shared session state):
+the sync client has no use for them."""
 """Async-like classes that sync methods return unchanged (they are passed back into other calls)."""
 
 ASYNC_ITERATORS = {"AsyncIterator", "AsyncIterable", "AsyncGenerator"}
@@ -91,6 +93,8 @@ METHOD_RENAMES = {
     "__aexit__": "__exit__",
     "__aiter__": "__iter__",
     "__anext__": "__next__",
+    "aiter_bytes": "iter_bytes",
+    "aread": "read",
 }
 """Async method name -> sync method name (the parity test reads this table too)."""
 
@@ -543,6 +547,8 @@ class Generator:
         public = not name.startswith("_")
         if not public and name not in METHOD_RENAMES and name not in FORWARDED_DUNDERS:
             return None
+        if spec.kind == "client" and name in ASYNC_ONLY_CLIENT_MEMBERS:
+            return None
         where = f"{module.name}.{spec.cls.name}.{name}"
         decos = decorators(fn)
         returns = annotation(fn.returns)
@@ -551,7 +557,7 @@ class Generator:
         if name == "__iter__" and _head(returns) == "Any":
             returns = self.iter_from_getitem(spec) or returns
         doc = ast.get_docstring(fn, clean=False)
-        if public and not doc:
+        if public and not doc and "overload" not in decos:
             raise GenerationError(f"{where}: no docstring")
         sync_name = METHOD_RENAMES.get(name, name)
         if "cached_property" in decos or "property" in decos:
@@ -593,7 +599,7 @@ class Generator:
             ann, conv = self.translate(module, value, where)
             ret = ast.Subscript(ast.Name("Iterator"), ann)
             stmts = [f"return _iterate({_join(target, call_args)}){_map(conv)}"]
-        elif spec.kind == "client" and _head(returns) == CLIENT[1]:
+        elif spec.kind == "client" and _head(returns) in (CLIENT[1], "Self"):
             kwargs = [a for a in call_args if "=" in a]
             if len(kwargs) != len(call_args):
                 raise GenerationError(f"{where}: a client-copy method must take keyword arguments only")
@@ -687,7 +693,9 @@ class Generator:
                 self.use(module, arg.annotation, runtime=False)
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self.use(module, default, runtime=True)
-        self.import_name(module, CLIENT[1], runtime=True)
+        client_module = load(CLIENT[0])
+        assert client_module is not None
+        self.import_name(client_module, CLIENT[1], runtime=True)
         call_args = _call_arguments(fn.args)
         body: list[ast.stmt] = []
         doc = ast.get_docstring(fn, clean=False)

@@ -43,7 +43,7 @@ from .events._types import (
 from .types.queue import TERMINAL_STATUSES, QueueItem
 
 if TYPE_CHECKING:
-    from ._client import AsyncInvokeAI
+    from ._base_client import BaseClient
 
 __all__ = ["POLL_INTERVAL", "JobWatcher", "Outcome", "get_watcher"]
 
@@ -86,21 +86,15 @@ class _Waiter:
             self.done.set()
 
 
-def get_watcher(client: AsyncInvokeAI, queue_id: str) -> JobWatcher:
+def get_watcher(client: BaseClient, queue_id: str) -> JobWatcher:
     """The session's watcher of ``queue_id`` (made once, shared by ``with_options`` copies)."""
-    key = f"jobs.watcher:{queue_id}"
-    watcher = client._state.extras.get(key)
-    if watcher is None:
-        watcher = client._state.extras[key] = JobWatcher(client, queue_id)
-        client._state.closers.append(watcher.aclose)
-    assert isinstance(watcher, JobWatcher)
-    return watcher
+    return client.session.service(JobWatcher, queue_id, lambda: JobWatcher(client, queue_id))
 
 
 class JobWatcher:
     """Settles every wait on one queue of one session (see the module docstring)."""
 
-    def __init__(self, client: AsyncInvokeAI, queue_id: str) -> None:
+    def __init__(self, client: BaseClient, queue_id: str) -> None:
         self._client = client
         self.queue_id = queue_id
         self._waiters: dict[int, list[_Waiter]] = {}

@@ -42,14 +42,16 @@ from ._errors import (
     ValidationError,
     status_error_from_response,
 )
-from ._types import NotGiven, TimeoutArg
+from ._types import NOT_GIVEN, NotGiven, TimeoutArg
 from ._version import __version__
 
 __all__ = [
     "ClientOptions",
     "Credentials",
+    "RequestOptions",
     "StreamedResponse",
     "Transport",
+    "as_timeout",
     "join_path",
     "loggable_url",
     "segment",
@@ -62,7 +64,8 @@ RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=DEFAULT_CONNECT_TIMEOUT)
 LOGIN_PATH = "/api/v1/auth/login"
 AUTH_STATUS_PATH = "/api/v1/auth/status"
 _SECRET_PARAMS = frozenset({"access_token", "token", "password", "api_key", "apikey"})
@@ -75,12 +78,46 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _NEVER_RETRY = (httpx.UnsupportedProtocol, httpx.ProxyError)
 
 
+def as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    """The one rule turning a ``timeout=`` value into an :class:`httpx.Timeout`.
+
+    Seconds bound every phase, connecting at most :data:`DEFAULT_CONNECT_TIMEOUT` of them (a dead
+    host fails fast whatever the read budget); ``None`` means no limit; an ``httpx.Timeout`` is kept.
+    """
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if timeout is None:
+        return httpx.Timeout(None)
+    seconds = float(timeout)
+    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT))
+
+
 @dataclass(frozen=True)
 class ClientOptions:
     """Per-client request options; :meth:`AsyncInvokeAI.with_options` makes a changed copy."""
 
     timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
     max_retries: int = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestOptions:
+    """Everything one request says: where it goes, what it carries, how long and how often to try.
+
+    ``timeout`` and ``max_retries`` left unset take the client's (:class:`ClientOptions`).
+    """
+
+    method: str
+    path: str
+    """An API path such as ``/api/v1/boards/`` (ids in it encoded with :func:`segment`)."""
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    files: Any = None
+    data: Mapping[str, Any] | None = None
+    content: bytes | None = None
+    headers: Mapping[str, str] | None = None
+    timeout: TimeoutArg = NOT_GIVEN
+    max_retries: int | None = None
 
 
 class Credentials:
@@ -143,16 +180,6 @@ def segment(value: object) -> str:
     return urllib.parse.quote(str(value), safe="")
 
 
-def _coerce_timeout(timeout: TimeoutArg, default: httpx.Timeout) -> httpx.Timeout:
-    if isinstance(timeout, NotGiven):
-        return default
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    if timeout is None:
-        return httpx.Timeout(None)
-    return httpx.Timeout(float(timeout), connect=min(float(timeout), default.connect or float(timeout)))
-
-
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not params:
         return None
@@ -200,7 +227,7 @@ def backoff_delay(attempt: int, response: httpx.Response | None) -> float:
 
 
 class StreamedResponse:
-    """A response whose body has not been read yet; iterate it with :meth:`aiter_bytes`.
+    """A response whose body has not been read yet: read it in chunks, or whole.
 
     Read errors in the middle of the body raise :class:`APIConnectionError`, never an httpx error.
     """
@@ -292,99 +319,35 @@ class Transport:
             await self._http.aclose()
 
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        options: ClientOptions,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        files: Any = None,
-        data: Mapping[str, Any] | None = None,
-        content: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: TimeoutArg = NotGiven(),
-        max_retries: int | None = None,
-        authenticate: bool = True,
+        self, request: RequestOptions, *, options: ClientOptions, authenticate: bool = True
     ) -> httpx.Response:
         """Send a request and return the response with its body read; raise on error statuses."""
-        response = await self._send(
-            method,
-            path,
-            options=options,
-            params=params,
-            json=json,
-            files=files,
-            data=data,
-            content=content,
-            headers=headers,
-            timeout=timeout,
-            max_retries=max_retries,
-            authenticate=authenticate,
-            stream=False,
-        )
-        return response
+        return await self._send(request, options=options, authenticate=authenticate, stream=False)
 
     @asynccontextmanager
     async def stream(
-        self,
-        method: str,
-        path: str,
-        *,
-        options: ClientOptions,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: TimeoutArg = NotGiven(),
+        self, request: RequestOptions, *, options: ClientOptions
     ) -> AsyncIterator[StreamedResponse]:
         """Send a request and yield the response before its body is read (error statuses raise)."""
-        response = await self._send(
-            method,
-            path,
-            options=options,
-            params=params,
-            json=json,
-            files=None,
-            data=None,
-            content=None,
-            headers=headers,
-            timeout=timeout,
-            max_retries=None,
-            authenticate=True,
-            stream=True,
-        )
+        response = await self._send(request, options=options, authenticate=True, stream=True)
         try:
             yield StreamedResponse(response)
         finally:
             await response.aclose()
 
     async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        options: ClientOptions,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        files: Any,
-        data: Mapping[str, Any] | None,
-        content: bytes | None,
-        headers: Mapping[str, str] | None,
-        timeout: TimeoutArg,
-        max_retries: int | None,
-        authenticate: bool,
-        stream: bool,
+        self, spec: RequestOptions, *, options: ClientOptions, authenticate: bool, stream: bool
     ) -> httpx.Response:
         if self._closed:
             raise APIConnectionError("This client is closed.")
-        method = method.upper()
+        method = spec.method.upper()
         safe = method in SAFE_METHODS
-        retries_left = options.max_retries if max_retries is None else max_retries
+        retries_left = options.max_retries if spec.max_retries is None else spec.max_retries
         attempt = 0
         relogged = False
-        effective_timeout = _coerce_timeout(timeout, options.timeout)
-        url = self.url(path)
-        clean_params = _clean_params(params)
+        timeout = options.timeout if isinstance(spec.timeout, NotGiven) else as_timeout(spec.timeout)
+        url = self.url(spec.path)
+        clean_params = _clean_params(spec.params)
         while True:
             if authenticate:
                 await self.ensure_logged_in()
@@ -393,16 +356,16 @@ class Transport:
                 method,
                 url,
                 params=clean_params,
-                json=json,
-                files=files,
-                data=data,
-                content=content,
+                json=spec.json,
+                files=spec.files,
+                data=spec.data,
+                content=spec.content,
                 headers={
                     **self._default_headers,
                     **(self.auth_headers() if authenticate else {}),
-                    **(dict(headers) if headers else {}),
+                    **(dict(spec.headers) if spec.headers else {}),
                 },
-                timeout=effective_timeout,
+                timeout=timeout,
             )
             shown = _LoggedURL(request.url)
             log.debug("%s %s (attempt %d)", method, shown, attempt + 1)
@@ -484,21 +447,8 @@ class Transport:
 
     async def _bare(self, method: str, path: str, *, json: Any) -> httpx.Response:
         """One unauthenticated request with the default options and no retries (auth bootstrap)."""
-        return await self._send(
-            method,
-            path,
-            options=ClientOptions(),
-            params=None,
-            json=json,
-            files=None,
-            data=None,
-            content=None,
-            headers=None,
-            timeout=NotGiven(),
-            max_retries=0,
-            authenticate=False,
-            stream=False,
-        )
+        spec = RequestOptions(method=method, path=path, json=json, max_retries=0)
+        return await self._send(spec, options=ClientOptions(), authenticate=False, stream=False)
 
     async def login(self, *, force: bool, stale: str | None = None) -> str:
         """Log in with the session's email and password; return the new token.

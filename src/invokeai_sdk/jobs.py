@@ -35,10 +35,32 @@ from .events._types import (
 from .types.queue import TERMINAL_STATUSES, BatchStatus, QueueItem
 
 if TYPE_CHECKING:
-    from ._client import AsyncInvokeAI
+    from ._base_client import BaseClient
+    from .events import EventsResource
     from .events._stream import EventStream
+    from .resources.images import ImagesResource
+    from .resources.queue import QueueResource
 
 __all__ = ["BatchHandle", "JobHandle", "outputs_of", "images_of"]
+
+
+def _queue(client: BaseClient) -> QueueResource:
+    from .resources.queue import QueueResource  # local: the queue namespace makes these handles
+
+    return QueueResource(client)
+
+
+def _images(client: BaseClient) -> ImagesResource:
+    from .resources.images import ImagesResource
+
+    return ImagesResource(client)
+
+
+def _events(client: BaseClient) -> EventsResource:
+    from .events import EventsResource
+
+    return EventsResource(client)
+
 
 _RECONCILE_ON = (ReconnectedEvent, DisconnectedEvent, QueueClearedEvent)
 """Events after which a stream asks the server what it may have missed."""
@@ -51,7 +73,7 @@ class JobHandle:
 
     def __init__(
         self,
-        client: AsyncInvokeAI,
+        client: BaseClient,
         item_id: int,
         *,
         queue_id: str = "default",
@@ -87,12 +109,12 @@ class JobHandle:
 
     async def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Cancel the job (the node running now still finishes)."""
-        await self._client.queue.cancel(self.item_id, queue_id=self.queue_id, timeout=timeout)
+        await _queue(self._client).cancel(self.item_id, queue_id=self.queue_id, timeout=timeout)
 
     async def result(self, *, timeout: TimeoutArg = NOT_GIVEN) -> QueueItem:
         """The queue item with its session (fetched again unless it was already terminal)."""
         if self._item is None or not self._item.is_terminal:
-            self._item = await self._client.queue.get(self.item_id, queue_id=self.queue_id, timeout=timeout)
+            self._item = await _queue(self._client).get(self.item_id, queue_id=self.queue_id, timeout=timeout)
         return self._item
 
     async def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, list[dict[str, Any]]]:
@@ -116,14 +138,14 @@ class JobHandle:
         target = Path(to_dir)
         await anyio.Path(target).mkdir(parents=True, exist_ok=True)
         names = await self.images(include_intermediate=include_intermediate, timeout=timeout)
-        return [await self._client.images.download_to(name, target, timeout=timeout) for name in names]
+        return [await _images(self._client).download_to(name, target, timeout=timeout) for name in names]
 
     async def events(self) -> AsyncIterator[Event]:
         """This job's events until it is terminal (ends at once if it already is).
 
         Events from before this call are not replayed. Raises ``EventsUnavailableError`` without events.
         """
-        async with self._client.events.subscribe(queue_id=self.queue_id, item_ids=[self.item_id]) as stream:
+        async with _events(self._client).subscribe(queue_id=self.queue_id, item_ids=[self.item_id]) as stream:
             if (await self.result()).is_terminal:
                 return
             while True:
@@ -160,7 +182,7 @@ class BatchHandle:
 
     def __init__(
         self,
-        client: AsyncInvokeAI,
+        client: BaseClient,
         *,
         queue_id: str,
         batch_id: str,
@@ -214,17 +236,19 @@ class BatchHandle:
 
     async def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> int:
         """Cancel every unfinished item of the batch; returns how many were canceled."""
-        return await self._client.queue.cancel_batches(
+        return await _queue(self._client).cancel_batches(
             [self.batch_id], queue_id=self.queue_id, timeout=timeout
         )
 
     async def status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> BatchStatus:
         """The batch's counts per status."""
-        return await self._client.queue.batch_status(self.batch_id, queue_id=self.queue_id, timeout=timeout)
+        return await _queue(self._client).batch_status(self.batch_id, queue_id=self.queue_id, timeout=timeout)
 
     async def results(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[QueueItem]:
         """Every item of the batch with its session, in enqueue order (one request per 1000 items)."""
-        items = await self._client.queue.items_by_ids(self.item_ids, queue_id=self.queue_id, timeout=timeout)
+        items = await _queue(self._client).items_by_ids(
+            self.item_ids, queue_id=self.queue_id, timeout=timeout
+        )
         by_id = {item.item_id: item for item in items}
         for job in self.jobs:
             job._item = by_id.get(job.item_id, job._item)
@@ -255,12 +279,14 @@ class BatchHandle:
         target = Path(to_dir)
         await anyio.Path(target).mkdir(parents=True, exist_ok=True)
         names = await self.images(include_intermediate=include_intermediate, timeout=timeout)
-        return [await self._client.images.download_to(name, target, timeout=timeout) for name in names]
+        return [await _images(self._client).download_to(name, target, timeout=timeout) for name in names]
 
     async def events(self) -> AsyncIterator[Event]:
         """The batch's events until every item is terminal (needs events)."""
         pending = set(self.item_ids)
-        async with self._client.events.subscribe(queue_id=self.queue_id, batch_ids=[self.batch_id]) as stream:
+        async with _events(self._client).subscribe(
+            queue_id=self.queue_id, batch_ids=[self.batch_id]
+        ) as stream:
             for item in await self.results():
                 if item.is_terminal:
                     pending.discard(item.item_id)

@@ -9,6 +9,7 @@ import pytest
 
 from invokeai_sdk import AsyncInvokeAI, JobCanceledError, JobFailedError, ValidationError, WaitTimeoutError
 from invokeai_sdk._job_watcher import get_watcher
+from invokeai_sdk.events._connection import EventConnection
 from invokeai_sdk.events import InvocationCompleteEvent, QueueItemStatusChangedEvent
 
 from ._graphs import batch_runs3_data, fail_missing_image, image_to_board, math, slow_chain
@@ -113,8 +114,8 @@ async def test_fifty_jobs_awaited_concurrently_share_one_socket(ivk: AsyncInvoke
     assert results == dict.fromkeys(range(50), "completed")
     for n in range(50):
         assert (await batches[n].jobs[0].outputs())["sum"][0]["value"] == n + 1000
-    connections = [k for k in ivk._state.extras if k.startswith("events.connection")]
-    assert connections == ["events.connection"]
+    connections = [kind for kind, _ in ivk.session._services if kind is EventConnection]
+    assert connections == [EventConnection]  # one socket for the 50 waits
     watcher = get_watcher(ivk, "default")
     assert watcher.listening
     # one shared poll per second at most, never one poller per job

@@ -77,7 +77,7 @@ async def test_bad_videos_get_typed_errors(ivk: AsyncInvokeAI) -> None:
 async def test_servers_without_videos_refuse_every_call(ivk: AsyncInvokeAI) -> None:
     real = await ivk.app.features()
     paths = {p: v for p, v in real.openapi["paths"].items() if not p.startswith("/api/v1/videos/")}
-    ivk._state.features = ServerFeatures({**real.openapi, "paths": paths}, version="6.3.0")
+    ivk.session.features = ServerFeatures({**real.openapi, "paths": paths}, version="6.3.0")
     with pytest.raises(FeatureNotSupportedError, match="videos"):
         await ivk.videos.upload(TINY_MP4)
     with pytest.raises(FeatureNotSupportedError):

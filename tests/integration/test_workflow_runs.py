@@ -158,7 +158,7 @@ async def test_bind_models_by_hash_then_name_then_base_and_type(ivk: AsyncInvoke
     # it by name (only a hash match, the very same file, ignores the field's constraints).
     field["value"] = stale_name
     with pytest.raises(WorkflowInputError, match=r"model\.model \('tiny-model'.*the field takes base sdxl"):
-        await (await ivk.workflows.load(raw)).bind_models(ivk)
+        await ivk.workflows.bind_models(await ivk.workflows.load(raw))
     # The server will not reclassify the file (409), so the name and base+type matches of fitting
     # models are covered by the unit tests; the hash match works here.
     expected = {
@@ -171,22 +171,22 @@ async def test_bind_models_by_hash_then_name_then_base_and_type(ivk: AsyncInvoke
     stale = {"key": "gone", "hash": model.hash, "name": "renamed", "base": "sdxl", "type": "main"}
     field["value"] = stale
     wf = await ivk.workflows.load(raw)
-    changes = await wf.bind_models(ivk)
+    changes = await ivk.workflows.bind_models(wf)
     assert [(c.node_id, c.field_name, c.matched_by) for c in changes] == [("model", "model", "hash")]
     assert changes[0].before == stale and dict(changes[0].after) == expected
     assert wf.inputs["Model"] == expected
-    assert await wf.bind_models(ivk) == []  # bound already: nothing to change
+    assert await ivk.workflows.bind_models(wf) == []  # bound already: nothing to change
     field["value"] = None  # unset and required: no installed model is an SDXL main model
     unset = await ivk.workflows.load(raw)
     with pytest.raises(WorkflowInputError, match=r"model\.model \(unset; no installed model fits base sdxl"):
-        await unset.bind_models(ivk)
+        await ivk.workflows.bind_models(unset)
     flux = await ivk.workflows.load(SHIPPED / "flux-text-to-image.json")
     for item in flux.inputs:
         if item.kind == "model":
             flux.inputs[item.index] = _placeholder(flux, item.node_id, item.field_name)
     before = flux.to_dict()
     with pytest.raises(WorkflowInputError, match="no installed model fits") as caught:
-        await flux.bind_models(ivk)
+        await ivk.workflows.bind_models(flux)
     for name in ("model.model", "model.t5_encoder_model", "model.clip_embed_model", "model.vae_model"):
         assert name in str(caught.value)
     assert flux.to_dict() == before  # nothing changed

@@ -295,11 +295,8 @@ async def test_logs_never_show_secret_query_values(caplog: pytest.LogCaptureFixt
     )
     caplog.set_level("DEBUG", logger="invokeai_sdk")
     with pytest.raises(InternalServerError):
-        await client._transport.request(
-            "POST",
-            "/api/v2/models/install",
-            options=client._options,
-            params={"source": "x", "access_token": "hf_s3cr3t"},
+        await client.request(
+            "POST", "/api/v2/models/install", params={"source": "x", "access_token": "hf_s3cr3t"}
         )
     text = caplog.text
     assert "install" in text and "source=x" in text
@@ -317,7 +314,7 @@ async def test_aclose_runs_every_closer_and_closes_the_pool_even_when_one_fails(
     async def good() -> None:
         ran.append("good")
 
-    client._state.closers.extend([good, bad])
+    client.session.closers.extend([good, bad])
     with pytest.raises(RuntimeError, match="closer failed"):
         await client.aclose()
     assert ran == ["bad", "good"] and client._transport.is_closed
@@ -350,7 +347,7 @@ async def test_401_twice_raises_authentication_error() -> None:
         return_value=httpx.Response(401, json={"detail": "Authentication required"})
     )
     with pytest.raises(AuthenticationError, match="Authentication required"):
-        await client._transport.request("GET", "/api/v1/boards/", options=client._options)
+        await client.get("/api/v1/boards/")
     assert route.call_count == 2
 
 
@@ -417,3 +414,21 @@ def test_rest_calls_work_under_trio() -> None:
                 return (await client.app.version()).version
 
     assert run_under_trio(main) == "6.14.2"
+
+
+@respx.mock
+async def test_one_timeout_rule_for_clients_and_calls() -> None:
+    seen: list[dict[str, float | None]] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        return httpx.Response(200, json={})
+
+    respx.get(f"{BASE}/api/v1/x").mock(side_effect=record)
+    async with AsyncInvokeAI(BASE, timeout=5) as short, AsyncInvokeAI(BASE) as default:
+        await short.get("/api/v1/x")
+        await short.get("/api/v1/x", timeout=30)
+        await default.get("/api/v1/x", timeout=30)
+        await default.get("/api/v1/x")
+    assert [t["connect"] for t in seen] == [5.0, 10.0, 10.0, 10.0]
+    assert [t["read"] for t in seen] == [5.0, 30.0, 30.0, 60.0]

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     import httpx
     from PIL.Image import Image as PILImage
 
+    from invokeai_sdk._base_client import T
     from invokeai_sdk._features import ServerFeatures
+    from invokeai_sdk._transport import StreamedResponse
     from invokeai_sdk._types import NotGiven, TimeoutArg
     from invokeai_sdk.events._resource import EventsResource
     from invokeai_sdk.events._stream import EventFilter, EventStream
@@ -127,6 +129,7 @@ __all__ = [
     "SyncJobHandle",
     "SyncModelsResource",
     "SyncQueueResource",
+    "SyncStreamedResponse",
     "SyncVideosResource",
     "SyncWorkflowJob",
     "SyncWorkflowRun",
@@ -137,6 +140,7 @@ TWINS: dict[str, tuple[str, str]] = {
     "SyncPage": ("invokeai_sdk._pagination", "AsyncPage"),
     "SyncPaginator": ("invokeai_sdk._pagination", "AsyncPaginator"),
     "InvokeAI": ("invokeai_sdk._client", "AsyncInvokeAI"),
+    "SyncStreamedResponse": ("invokeai_sdk._transport", "StreamedResponse"),
     "SyncAppResource": ("invokeai_sdk.resources.app", "AppResource"),
     "SyncAuthResource": ("invokeai_sdk.resources.auth", "AuthResource"),
     "SyncBoardsResource": ("invokeai_sdk.resources.boards", "BoardsResource"),
@@ -187,7 +191,11 @@ class InvokeAI(SyncClientBase):
     with a path (a server behind a reverse proxy at ``https://host/invoke``) works for every call.
 
     On a multi-user server give ``token=``, or ``email=`` and ``password=``: the session then logs
-    in on first use and again when the token expires.
+    in on first use and again when the token expires. ``timeout`` is in seconds (connecting takes
+    at most 10 of them) or an ``httpx.Timeout``; every method also takes its own ``timeout=``.
+
+    The namespaces (``ivk.images``, ``ivk.queue``, ...) wrap the server's API; ``ivk.get/post/put/
+    patch/delete/request/stream`` reach any endpoint with the same auth, retries and errors.
     """
 
     def __init__(
@@ -242,6 +250,148 @@ class InvokeAI(SyncClientBase):
         """A copy with other defaults that shares this session (connection pool, login, events)."""
         return self._derive("with_options", timeout=timeout, max_retries=max_retries)
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        files: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        max_retries: int | None = None,
+        authenticate: bool = True,
+    ) -> httpx.Response:
+        """Send one request to ``path`` (``/api/v1/...``) and return the response, body read.
+
+        The session's auth (``authenticate=False`` sends no token and never logs in), retries (safe
+        methods only; ``max_retries=0`` turns them off) and error mapping apply: an error status
+        raises its :class:`~invokeai_sdk.APIStatusError` subclass. ``params`` values of ``None`` are
+        left out; lists repeat the key.
+        """
+        return _call(
+            self._target.request,
+            method,
+            path,
+            params=params,
+            json=json,
+            content=content,
+            files=files,
+            data=data,
+            headers=headers,
+            timeout=timeout,
+            max_retries=max_retries,
+            authenticate=authenticate,
+        )
+
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> AbstractContextManager[SyncStreamedResponse]:
+        """Send one request and yield the response before its body is read (for large downloads)."""
+        return _context(
+            self._target.stream, method, path, params=params, json=json, headers=headers, timeout=timeout
+        ).map(SyncStreamedResponse)
+
+    def get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        cast_to: type[T] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Any:
+        """``GET path``: the decoded JSON body (``None`` when empty), or it validated into ``cast_to``."""
+        return _call(self._target.get, path, params=params, cast_to=cast_to, timeout=timeout)
+
+    def post(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        data: Mapping[str, Any] | None = None,
+        cast_to: type[T] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Any:
+        """``POST path`` (sent once, never retried): the decoded JSON body, or it as ``cast_to``."""
+        return _call(
+            self._target.post,
+            path,
+            params=params,
+            json=json,
+            files=files,
+            data=data,
+            cast_to=cast_to,
+            timeout=timeout,
+        )
+
+    def put(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        cast_to: type[T] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Any:
+        """``PUT path``: the decoded JSON body, or it as ``cast_to``."""
+        return _call(self._target.put, path, params=params, json=json, cast_to=cast_to, timeout=timeout)
+
+    def patch(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        cast_to: type[T] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Any:
+        """``PATCH path`` (sent once, never retried): the decoded JSON body, or it as ``cast_to``."""
+        return _call(self._target.patch, path, params=params, json=json, cast_to=cast_to, timeout=timeout)
+
+    def delete(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        cast_to: type[T] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Any:
+        """``DELETE path``: the decoded JSON body (``None`` when empty), or it as ``cast_to``."""
+        return _call(self._target.delete, path, params=params, json=json, cast_to=cast_to, timeout=timeout)
+
+    def features(self, *, refresh: bool = False, timeout: TimeoutArg = NOT_GIVEN) -> ServerFeatures:
+        """What this server supports (paths, node types), read once from ``/openapi.json`` and cached."""
+        return _call(self._target.features, refresh=refresh, timeout=timeout)
+
+    def require(self, feature: str) -> ServerFeatures:
+        """The server's features; :class:`FeatureNotSupportedError` unless it offers ``feature``."""
+        return _call(self._target.require, feature)
+
+    def close(self) -> None:
+        """Close the session: its event socket and its connection pool (if it created the pool)."""
+        self._close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._close()
+
     @cached_property
     def app(self) -> SyncAppResource:
         """Server version, configuration, dependencies, invocation cache, health and features."""
@@ -287,17 +437,42 @@ class InvokeAI(SyncClientBase):
         """Live server events as typed streams (asyncio; one shared Socket.IO connection per session)."""
         return SyncEventsResource(self, ("events",))
 
-    def close(self) -> None:
-        """Close the session: its event socket and its connection pool (if it created the pool)."""
-        self._close()
 
-    def __enter__(self) -> Self:
-        return self
+class SyncStreamedResponse(SyncObject):
+    """Sync twin of :class:`~invokeai_sdk._transport.StreamedResponse`.
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._close()
+    A response whose body has not been read yet: read it in chunks, or whole.
+
+    Read errors in the middle of the body raise :class:`APIConnectionError`, never an httpx error.
+    """
+
+    _target: StreamedResponse
+
+    def __init__(self, target: StreamedResponse) -> None:
+        self._target = target
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status code."""
+        return self._target.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The response headers."""
+        return self._target.headers
+
+    @property
+    def content_length(self) -> int | None:
+        """The announced body length, if the server sent one."""
+        return self._target.content_length
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The body in chunks, decoded from any content encoding."""
+        return _iterate(self._target.aiter_bytes, chunk_size)
+
+    def read(self) -> bytes:
+        """The whole body."""
+        return _call(self._target.aread)
 
 
 class SyncAppResource(SyncResource):

@@ -45,13 +45,12 @@ from ._types import (
 )
 
 if TYPE_CHECKING:
-    from .._client import AsyncInvokeAI
+    from .._base_client import BaseClient
 
 __all__ = ["EventConnection", "get_connection"]
 
 log = logging.getLogger("invokeai_sdk.events")
 
-_STATE_KEY = "events.connection"
 _CONNECT_TIMEOUT = 10.0
 _JOIN_TIMEOUT = 10.0
 """How long one room join waits for the server's acknowledgement on a connected socket."""
@@ -80,20 +79,15 @@ def _require_asyncio() -> None:
         )
 
 
-def get_connection(client: AsyncInvokeAI) -> EventConnection:
+def get_connection(client: BaseClient) -> EventConnection:
     """The session's connection object (made once per session, shared by ``with_options`` copies)."""
-    conn = client._state.extras.get(_STATE_KEY)
-    if conn is None:
-        conn = client._state.extras[_STATE_KEY] = EventConnection(client)
-        client._state.closers.append(conn.aclose)
-    assert isinstance(conn, EventConnection)
-    return conn
+    return client.session.service(EventConnection, None, lambda: EventConnection(client))
 
 
 class EventConnection:
     """One python-socketio ``AsyncClient`` per session, fanning events out to :class:`EventStream` s."""
 
-    def __init__(self, client: AsyncInvokeAI) -> None:
+    def __init__(self, client: BaseClient) -> None:
         self._client = client
         self._sio: socketio.AsyncClient | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -149,7 +143,7 @@ class EventConnection:
             return sio
 
     async def _connect(self) -> socketio.AsyncClient:
-        transport = self._client._transport
+        transport = self._client.transport
         await transport.ensure_logged_in()
         base = self._client.base_url
         origin = f"{base.scheme}://{base.netloc.decode('ascii')}"
@@ -195,7 +189,7 @@ class EventConnection:
 
     def _handshake_headers(self) -> dict[str, str]:
         """The session's default headers and token, for reverse proxies that check the handshake."""
-        transport = self._client._transport
+        transport = self._client.transport
         defaults = transport.default_headers
         headers = {k: v for k, v in defaults.items() if k.lower() not in _NOT_SENT}
         headers.update(transport.auth_headers())

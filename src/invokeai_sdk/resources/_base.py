@@ -1,4 +1,4 @@
-"""The base class of every namespace: holds the client, sends through its one request loop."""
+"""The base class of every namespace: holds the base client, sends through its request layer."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import httpx
 import pydantic
 
-from .._errors import APIResponseValidationError, FeatureNotSupportedError
+from .._base_client import decode_json, validate_response
 from .._transport import StreamedResponse
 from .._types import NOT_GIVEN, TimeoutArg
 
 if TYPE_CHECKING:
-    from .._client import AsyncInvokeAI
+    from .._base_client import BaseClient
 
 __all__ = ["AsyncAPIResource"]
 
@@ -26,9 +26,9 @@ BATCH_LIMIT = 1000
 
 
 class AsyncAPIResource:
-    """A namespace such as ``ivk.boards``; it holds only the client."""
+    """A namespace such as ``ivk.boards``; it holds only the base client."""
 
-    def __init__(self, client: AsyncInvokeAI) -> None:
+    def __init__(self, client: BaseClient) -> None:
         self._client = client
 
     async def _request(
@@ -45,11 +45,10 @@ class AsyncAPIResource:
         timeout: TimeoutArg = NOT_GIVEN,
         max_retries: int | None = None,
     ) -> httpx.Response:
-        """Send through the session's request loop (``max_retries=0`` for a PUT that is not idempotent)."""
-        return await self._client._transport.request(
+        """Send through the session's request layer (``max_retries=0`` for a PUT that is not idempotent)."""
+        return await self._client.request(
             method,
             path,
-            options=self._client._options,
             params=params,
             json=json,
             files=files,
@@ -70,23 +69,12 @@ class AsyncAPIResource:
         json: Any = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> AsyncIterator[StreamedResponse]:
-        async with self._client._transport.stream(
-            method, path, options=self._client._options, params=params, json=json, timeout=timeout
-        ) as response:
+        async with self._client.stream(method, path, params=params, json=json, timeout=timeout) as response:
             yield response
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send and return the decoded JSON body (``None`` for an empty body)."""
-        response = await self._request(method, path, **kwargs)
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise APIResponseValidationError(
-                f"{method} {path} answered {response.status_code} with a body that is not JSON.",
-                response=response,
-            ) from exc
+        return decode_json(await self._request(method, path, **kwargs))
 
     @overload
     async def _parsed(self, cast_to: type[M], method: str, path: str, **kwargs: Any) -> M: ...
@@ -94,8 +82,7 @@ class AsyncAPIResource:
     async def _parsed(self, cast_to: Any, method: str, path: str, **kwargs: Any) -> Any: ...
     async def _parsed(self, cast_to: Any, method: str, path: str, **kwargs: Any) -> Any:
         """Send and validate the JSON body into ``cast_to`` (a model class or any type hint)."""
-        response = await self._request(method, path, **kwargs)
-        return _validate(cast_to, response)
+        return validate_response(cast_to, await self._request(method, path, **kwargs))
 
     async def _post_in_batches(
         self,
@@ -124,22 +111,4 @@ class AsyncAPIResource:
 
     async def _require(self, feature: str) -> None:
         """Raise :class:`FeatureNotSupportedError` unless the server offers ``feature``."""
-        features = await self._client.app.features()
-        if not features.supports(feature):
-            raise FeatureNotSupportedError(feature, server_version=features.version)
-
-
-_ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
-
-
-def _validate(cast_to: Any, response: httpx.Response) -> Any:
-    adapter = _ADAPTERS.get(cast_to)
-    if adapter is None:
-        adapter = _ADAPTERS[cast_to] = pydantic.TypeAdapter(cast_to)
-    try:
-        return adapter.validate_json(response.content)
-    except pydantic.ValidationError as exc:
-        raise APIResponseValidationError(
-            f"Unexpected response shape from {response.request.method} {response.request.url.path}: {exc}",
-            response=response,
-        ) from exc
+        await self._client.require(feature)

@@ -67,18 +67,7 @@ class AppResource(AsyncAPIResource):
 
     async def features(self, *, refresh: bool = False, timeout: TimeoutArg = NOT_GIVEN) -> ServerFeatures:
         """What this server supports (paths, node types), read once from ``/openapi.json`` and cached."""
-        state = self._client._state
-        if state.features is not None and not refresh:
-            return state.features
-        async with state.features_lock:
-            if state.features is not None and not refresh:
-                return state.features
-            openapi = await self._json("GET", "/openapi.json", timeout=timeout)
-            version = await self.version(timeout=timeout)
-            state.features = ServerFeatures(
-                openapi if isinstance(openapi, dict) else {}, version=version.version
-            )
-            return state.features
+        return await self._client.features(refresh=refresh, timeout=timeout)
 
     async def health(self, *, timeout: TimeoutArg = 10.0) -> HealthReport:
         """Check that the server answers and its queue works; never raises for an unhealthy server.

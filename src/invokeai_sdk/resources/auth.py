@@ -24,17 +24,15 @@ class AuthResource(AsyncAPIResource):
         self, email: str, password: str, *, remember_me: bool = False, timeout: TimeoutArg = NOT_GIVEN
     ) -> LoginResult:
         """Log in; the session uses the new token (and these credentials to log in again on a 401)."""
-        transport = self._client._transport
-        response = await transport.request(
+        response = await self._client.request(
             "POST",
             "/api/v1/auth/login",
-            options=self._client._options,
             json={"email": email, "password": password, "remember_me": remember_me},
             timeout=timeout,
             authenticate=False,
         )
         result = LoginResult.model_validate_json(response.content)
-        creds = transport.credentials
+        creds = self._client.transport.credentials
         creds.email, creds.password, creds.token = email, password, result.token
         return result
 
@@ -43,7 +41,7 @@ class AuthResource(AsyncAPIResource):
         try:
             await self._request("POST", "/api/v1/auth/logout", timeout=timeout)
         finally:
-            creds = self._client._transport.credentials
+            creds = self._client.transport.credentials
             creds.token = creds.password = None
 
     async def me(self, *, timeout: TimeoutArg = NOT_GIVEN) -> User:

@@ -31,7 +31,7 @@ from ..types.images import (
 )
 from ._base import AsyncAPIResource
 from ._uploads import UploadSource, name_list, read_upload, sniff_image
-from .boards import BATCH_LIMIT, BoardRef, board_id_of
+from .boards import BATCH_LIMIT, BoardRef, BoardsResource, board_id_of
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -437,7 +437,7 @@ class ImagesResource(AsyncAPIResource):
             if board_id != UNCATEGORIZED:
                 # The server answers an unknown board with a 500 (it looks the board's name up for
                 # the zip's name): check it first so the caller gets a NotFoundError.
-                await self._client.boards.get(board_id, timeout=timeout)
+                await BoardsResource(self._client).get(board_id, timeout=timeout)
             body["board_id"] = board_id
         return await run_bulk_download(
             self,

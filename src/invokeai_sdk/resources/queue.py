@@ -82,7 +82,7 @@ class QueueResource(AsyncAPIResource):
         batch = _build_batch(graph_or_batch, runs, data, origin, destination, workflow)
         if not isinstance(prepend, bool):
             raise ValidationError(f"prepend must be a bool, got {prepend!r}")
-        features = await self._client.app.features()
+        features = await self._client.features()
         _check_batch_data(batch, features.invocations)
         watcher = get_watcher(self._client, queue_id)
         await watcher.start()

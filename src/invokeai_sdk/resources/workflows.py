@@ -18,7 +18,10 @@ from ..workflows._run import WorkflowRun
 from ..workflows._sweep import SweepKey
 from ..workflows._values import MODEL_KEYS
 from ._workflow_library import WorkflowLibrary
-from .boards import board_id_of
+from .boards import BoardsResource, board_id_of
+from .images import ImagesResource
+from .models import ModelsResource
+from .queue import QueueResource
 
 if TYPE_CHECKING:
     from ..types.models import ModelConfig
@@ -40,7 +43,7 @@ class WorkflowsResource(WorkflowLibrary):
 
         A :class:`WorkflowDocument` given is copied (with its values) and bound to this server.
         """
-        features = await self._client.app.features(timeout=timeout)
+        features = await self._client.features(timeout=timeout)
         if isinstance(source, WorkflowDocument):
             return source.copy().bind(features.invocations)
         if isinstance(source, str) and not source.lstrip().startswith("{") and not _is_file(source):
@@ -58,7 +61,7 @@ class WorkflowsResource(WorkflowLibrary):
 
         Raises :class:`WorkflowError` when the image carries no workflow.
         """
-        embedded = await self._client.images.workflow(image_name, timeout=timeout)
+        embedded = await ImagesResource(self._client).workflow(image_name, timeout=timeout)
         if embedded.workflow is None:
             raise WorkflowError(f"image {image_name!r} carries no workflow")
         return await self.load(embedded.workflow, timeout=timeout)
@@ -82,13 +85,13 @@ class WorkflowsResource(WorkflowLibrary):
         if not isinstance(value, Pending):
             return value
         if value.kind == "upload":
-            image = await self._client.images.upload(value.value, timeout=timeout)
+            image = await ImagesResource(self._client).upload(value.value, timeout=timeout)
             return image.image_name
         spec = doc.field_spec(node_id, field_name)
         return await self._find_model(str(value.value), spec.raw if spec else {}, timeout)
 
     async def _find_model(self, wanted: str, field: Mapping[str, Any], timeout: TimeoutArg) -> dict[str, Any]:
-        models = await self._client.models.list(timeout=timeout).to_list()
+        models = await ModelsResource(self._client).list(timeout=timeout).to_list()
         matches = [m for m in models if m.key == wanted] or [m for m in models if m.name == wanted]
         bases, types = field.get("ui_model_base"), field.get("ui_model_type")
         if len(matches) > 1 and (bases or types):
@@ -113,10 +116,10 @@ class WorkflowsResource(WorkflowLibrary):
         and required unset fields with no or several fitting models, raise :class:`WorkflowInputError`
         listing them (and nothing is changed); optional unset fields without a single fit stay unset.
         """
-        features = await self._client.app.features(timeout=timeout)
+        features = await self._client.features(timeout=timeout)
         if workflow.schemas is None:
             workflow.bind(features.invocations)
-        models = await self._client.models.list(timeout=timeout).to_list()
+        models = await ModelsResource(self._client).list(timeout=timeout).to_list()
         return bind_document_models(workflow, [_identifier(m) for m in models])
 
     # -- running -----------------------------------------------------------------------------
@@ -193,7 +196,7 @@ class WorkflowsResource(WorkflowLibrary):
             if not isinstance(board_id, str) or not board_id.strip():
                 raise WorkflowError("image_generator_images_from_board has no board_id set")
             categories = ("general",) if settings.get("category") != "assets" else _ASSET_CATEGORIES
-            names = await self._client.boards.image_names(
+            names = await BoardsResource(self._client).image_names(
                 board_id.strip(), categories=categories, is_intermediate=False, timeout=timeout
             )
             return [{"image_name": name} for name in names]
@@ -225,7 +228,7 @@ class WorkflowsResource(WorkflowLibrary):
         for value in values:
             if spec.kind == "image" and isinstance(value, bytes | bytearray | os.PathLike):
                 value = (
-                    await self._client.images.upload(
+                    await ImagesResource(self._client).upload(
                         bytes(value) if isinstance(value, bytearray) else value, timeout=timeout
                     )
                 ).image_name
@@ -255,7 +258,7 @@ class WorkflowsResource(WorkflowLibrary):
         """
         document = await self.prepare(workflow, timeout=timeout)
         batch = await self._batch_of(document, board, sweep, zip, runs, origin, destination, timeout)
-        handle = await self._client.queue.enqueue(batch, prepend=prepend, timeout=timeout)
+        handle = await QueueResource(self._client).enqueue(batch, prepend=prepend, timeout=timeout)
         return WorkflowRun(handle, document)
 
 

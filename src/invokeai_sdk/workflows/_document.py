@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._errors import WorkflowError, WorkflowInputError
 from .._invocation_schema import FieldSpec, InvocationSchemas
@@ -27,10 +27,6 @@ from ._inputs import WorkflowInput, WorkflowInputs, build_inputs
 from ._sweep import SweepKey, batch_node_data, generator_feeds, sweep_data
 from ._validate import check_document
 from ._values import Pending
-
-if TYPE_CHECKING:
-    from .._client import AsyncInvokeAI
-    from ._models import ModelBinding
 
 __all__ = ["OutputNode", "WorkflowDocument", "WorkflowSource"]
 
@@ -352,15 +348,6 @@ class WorkflowDocument:
             return key[0], key[1]
         item = self.inputs.find(key)
         return item.node_id, item.field_name
-
-    async def bind_models(self, client: AsyncInvokeAI) -> list[ModelBinding]:
-        """Re-point every model field at a model installed on ``client``'s server; returns the changes.
-
-        Matches by hash, then name, then base and type; raises :class:`WorkflowInputError` listing
-        the fields no installed model fits (nothing is changed then).
-        """
-        changes: list[ModelBinding] = await client.workflows.bind_models(self)
-        return changes
 
     def __repr__(self) -> str:
         return (
