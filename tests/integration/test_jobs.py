@@ -9,8 +9,8 @@ import pytest
 
 from invokeai_sdk import AsyncInvokeAI, JobCanceledError, JobFailedError, ValidationError, WaitTimeoutError
 from invokeai_sdk._job_watcher import get_watcher
-from invokeai_sdk.events._connection import EventConnection
 from invokeai_sdk.events import InvocationCompleteEvent, QueueItemStatusChangedEvent
+from invokeai_sdk.events._connection import EventConnection
 
 from ._graphs import batch_runs3_data, fail_missing_image, image_to_board, math, slow_chain
 
