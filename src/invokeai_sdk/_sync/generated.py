@@ -1449,13 +1449,13 @@ class SyncWorkflowsResource(SyncResource):
 
     def set_thumbnail(
         self, workflow_id: str, image: UploadSource, *, timeout: TimeoutArg = NOT_GIVEN
-    ) -> WorkflowRecord:
+    ) -> None:
         """Set the workflow's thumbnail from a path, bytes, a binary file or a PIL image."""
-        return _call(self._target.set_thumbnail, workflow_id, image, timeout=timeout)
+        _call(self._target.set_thumbnail, workflow_id, image, timeout=timeout)
 
-    def delete_thumbnail(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowRecord:
+    def delete_thumbnail(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Remove the workflow's thumbnail."""
-        return _call(self._target.delete_thumbnail, workflow_id, timeout=timeout)
+        _call(self._target.delete_thumbnail, workflow_id, timeout=timeout)
 
     def tags(
         self, *, categories: str | Iterable[str] | None = None, timeout: TimeoutArg = NOT_GIVEN
@@ -2329,7 +2329,7 @@ class SyncCustomNodesResource(SyncResource):
         return _call(self._target.install, source, timeout=timeout)
 
     def uninstall(self, pack_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> UninstallNodePackResult:
-        """Remove an installed pack by its folder name; :class:`NotFoundError` when there is none."""
+        """Remove an installed pack by its folder name; an unknown name answers ``success=False``."""
         return _call(self._target.uninstall, pack_name, timeout=timeout)
 
     def reload(self, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, str]:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._errors import InternalServerError, NotFoundError, ValidationError, WorkflowError
+from .._errors import InternalServerError, ValidationError, WorkflowError
 from .._pagination import AsyncPage, AsyncPaginator
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
@@ -153,36 +153,24 @@ class WorkflowLibrary(AsyncAPIResource):
 
     async def thumbnail(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bytes:
         """The workflow's thumbnail (PNG bytes); :class:`NotFoundError` when it has none."""
-        try:
-            response = await self._request(
-                "GET", f"{_PREFIX}/i/{segment(workflow_id)}/thumbnail", timeout=timeout
-            )
-        except InternalServerError as exc:  # the server fails with 500 instead of 404 when there is no file
-            raise NotFoundError(
-                f"Workflow {workflow_id!r} has no thumbnail (the server answered 500).",
-                response=exc.response,
-                detail=exc.detail,
-            ) from exc
-        return response.content
-
-    async def set_thumbnail(
-        self, workflow_id: str, image: UploadSource, *, timeout: TimeoutArg = NOT_GIVEN
-    ) -> WorkflowRecord:
-        """Set the workflow's thumbnail from a path, bytes, a binary file or a PIL image."""
-        part = await image_part(image, default_name="thumbnail.png")
-        return await self._parsed(
-            WorkflowRecord,
-            "PUT",
+        return await self._file(
             f"{_PREFIX}/i/{segment(workflow_id)}/thumbnail",
-            files={"image": part},
+            f"thumbnail of workflow {workflow_id!r}",
             timeout=timeout,
         )
 
-    async def delete_thumbnail(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowRecord:
-        """Remove the workflow's thumbnail."""
-        return await self._parsed(
-            WorkflowRecord, "DELETE", f"{_PREFIX}/i/{segment(workflow_id)}/thumbnail", timeout=timeout
+    async def set_thumbnail(
+        self, workflow_id: str, image: UploadSource, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> None:
+        """Set the workflow's thumbnail from a path, bytes, a binary file or a PIL image."""
+        part = await image_part(image, default_name="thumbnail.png")
+        await self._request(
+            "PUT", f"{_PREFIX}/i/{segment(workflow_id)}/thumbnail", files={"image": part}, timeout=timeout
         )
+
+    async def delete_thumbnail(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Remove the workflow's thumbnail."""
+        await self._request("DELETE", f"{_PREFIX}/i/{segment(workflow_id)}/thumbnail", timeout=timeout)
 
     async def tags(
         self, *, categories: str | Iterable[str] | None = None, timeout: TimeoutArg = NOT_GIVEN

@@ -40,7 +40,7 @@ class CustomNodesResource(AsyncAPIResource):
         )
 
     async def uninstall(self, pack_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> UninstallNodePackResult:
-        """Remove an installed pack by its folder name; :class:`NotFoundError` when there is none."""
+        """Remove an installed pack by its folder name; an unknown name answers ``success=False``."""
         await self._require("custom_nodes")
         return await self._parsed(
             UninstallNodePackResult, "DELETE", id_path(_PREFIX, pack_name, "node pack name"), timeout=timeout

@@ -396,8 +396,9 @@ class ModelsResource(AsyncAPIResource):
 
     async def image(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bytes:
         """The model's cover picture (bytes); :class:`NotFoundError` when it has none."""
-        response = await self._request("GET", f"{_PREFIX}/i/{_key(key)}/image", timeout=timeout)
-        return response.content
+        return await self._file(
+            f"{_PREFIX}/i/{_key(key)}/image", f"cover picture of model {key!r}", timeout=timeout
+        )
 
     async def set_image(self, key: str, image: UploadSource, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Set the model's cover picture from a path, bytes, a binary file or a PIL image."""

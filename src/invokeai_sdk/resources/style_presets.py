@@ -110,8 +110,8 @@ class StylePresetsResource(AsyncAPIResource):
         files: dict[str, tuple[str, bytes, str]] | None = None
         if isinstance(image, NotGiven):
             if current.image:
-                data = await self.image(current.id, timeout=timeout)
-                files = {"image": ("preset.png", data, "image/png")}
+                data = await self.image(current.id, timeout=timeout)  # stored as WebP, served as "png"
+                files = {"image": await image_part(data, default_name="preset")}
         elif image is not None:
             files = {"image": await image_part(image, default_name="preset.png")}
         return await self._parsed(
@@ -132,8 +132,9 @@ class StylePresetsResource(AsyncAPIResource):
     async def image(self, preset_id: str | StylePreset, *, timeout: TimeoutArg = NOT_GIVEN) -> bytes:
         """The preset's preview picture (PNG bytes); :class:`NotFoundError` when it has none."""
         await self._require("style_presets")
-        response = await self._request("GET", _preset_path(preset_id, "/image"), timeout=timeout)
-        return response.content
+        return await self._file(
+            _preset_path(preset_id, "/image"), "picture for this style preset", timeout=timeout
+        )
 
     async def export(self, *, timeout: TimeoutArg = NOT_GIVEN) -> str:
         """The user-made presets as CSV text (columns ``name,prompt,negative_prompt``; admin only).
