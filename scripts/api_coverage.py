@@ -23,9 +23,13 @@ from __future__ import annotations
 
 import argparse
 import ast
+import io
 import json
 import os
+import subprocess
 import sys
+import tarfile
+import tempfile
 import tomllib
 import urllib.request
 from collections import defaultdict
@@ -137,8 +141,8 @@ class Module:
     classes: dict[str, tuple[list[str], dict[str, Function]]] = field(default_factory=dict)
 
 
-def _module_name(path: Path) -> str:
-    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+def _module_name(path: Path, package: Path) -> str:
+    rel = path.relative_to(package.parent).with_suffix("")
     parts = list(rel.parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -162,7 +166,7 @@ class Index:
         for path in sorted(package.rglob("*.py")):
             if "_sync" in path.parts:  # generated from the async classes: same routes
                 continue
-            name = _module_name(path)
+            name = _module_name(path, package)
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             module = Module(name, tree)
             for stmt in tree.body:
@@ -584,6 +588,17 @@ def sdk_routes(package: Path = PACKAGE) -> list[tuple[str, str, Pattern]]:
     return out
 
 
+def routes_at(ref: str) -> list[tuple[str, str, Pattern]]:
+    """The routes of the SDK as it was at git ``ref`` (its source is read from ``git archive``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "archive", ref, "src/invokeai_sdk"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        return sdk_routes(Path(tmp) / "src" / "invokeai_sdk")
+
+
 def operations(openapi: dict[str, object]) -> list[tuple[str, str, str]]:
     """(HTTP method, path template, tag) of every operation of the document."""
     out: list[tuple[str, str, str]] = []
@@ -622,8 +637,9 @@ def report(
     openapi: dict[str, object],
     exclusions: dict[tuple[str, str], str],
     routes: Iterable[tuple[str, str, Pattern]],
+    before: Iterable[tuple[str, str, Pattern]] | None = None,
 ) -> tuple[list[str], int]:
-    """The lines to print and the exit code."""
+    """The lines to print and the exit code; ``before``: the routes of an older SDK, for a "before" column."""
     routes = list(routes)
     ops = operations(openapi)
     known = {(m, p) for m, p, _ in ops}
@@ -632,6 +648,11 @@ def report(
         for label, route_method, pattern in routes:
             if route_method == method and _matches(pattern, path) and label not in by_op[(method, path)]:
                 by_op[(method, path)].append(label)
+    old_routes = list(before or [])
+    old_counts: dict[str, int] = defaultdict(int)
+    for method, path, tag in ops:
+        if any(m == method and _matches(p, path) for _label, m, p in old_routes):
+            old_counts[tag] += 1
     per_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     lines: list[str] = []
     missing: list[str] = []
@@ -646,13 +667,16 @@ def report(
             missing.append(f"{method} {path}  [{tag}]")
     stale = [f"{m} {p}" for (m, p) in exclusions if (m, p) in known and by_op.get((m, p))]
     unknown = [f"{m} {p}" for (m, p) in exclusions if (m, p) not in known]
-    lines.append(f"{'tag':<22}{'covered':>9}{'left out':>10}{'total':>7}")
+    head = f"{'before':>8}" if before is not None else ""
+    lines.append(f"{'tag':<22}{head}{'covered':>9}{'left out':>10}{'total':>7}")
     for tag in sorted(per_tag):
         covered, left, total = per_tag[tag]
-        lines.append(f"{tag:<22}{covered:>9}{left:>10}{total:>7}")
+        old = f"{old_counts[tag]:>8}" if before is not None else ""
+        lines.append(f"{tag:<22}{old}{covered:>9}{left:>10}{total:>7}")
     total_covered = sum(c[0] for c in per_tag.values())
     total_left = sum(c[1] for c in per_tag.values())
-    lines.append(f"{'all':<22}{total_covered:>9}{total_left:>10}{len(ops):>7}")
+    old_total = f"{sum(old_counts.values()):>8}" if before is not None else ""
+    lines.append(f"{'all':<22}{old_total}{total_covered:>9}{total_left:>10}{len(ops):>7}")
     code = 0
     if missing:
         code = 1
@@ -674,6 +698,7 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--url", help="the server's base URL (default: $INVOKEAI_BASE_URL)")
     source.add_argument("--openapi", help="a saved openapi.json")
     parser.add_argument("--list", action="store_true", help="print every operation with its SDK method(s)")
+    parser.add_argument("--before", metavar="GIT_REF", help="add a column: what the SDK at GIT_REF covered")
     args = parser.parse_args(argv)
     if not args.openapi and not args.url:
         args.url = os.environ.get("INVOKEAI_BASE_URL")
@@ -689,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
             where = shown if users else f"LEFT OUT: {exclusions.get((method, path), '-- MISSING --')}"
             print(f"{method:<7}{path:<62}[{tag}] {where}")
         print()
-    lines, code = report(openapi, exclusions, routes)
+    lines, code = report(openapi, exclusions, routes, routes_at(args.before) if args.before else None)
     print("\n".join(lines))
     return code
 
