@@ -111,6 +111,17 @@ async def test_models_orphans_bulk_reidentify_cover_pictures_and_relationships(
     assert await ivk.models.orphaned() == []
     gone = await ivk.models.delete_orphaned(["no-such-folder"])
     assert gone.deleted == [] and "no-such-folder" in gone.errors
+    # A model folder the database does not know (the test server runs on this machine; its root is the
+    # parent of its nodes folder): found, then deleted.
+    root = Path((await ivk.custom_nodes.list()).custom_nodes_path).parent
+    (root / "models" / "sdk-orphan").mkdir(parents=True)
+    write_safetensors(root / "models" / "sdk-orphan" / "weights.safetensors")
+    orphans = await ivk.models.orphaned()
+    assert [o.path for o in orphans] == ["sdk-orphan"] and orphans[0].size_bytes > 0
+    assert [Path(f).name for f in orphans[0].files] == ["weights.safetensors"]
+    deleted = await ivk.models.delete_orphaned(orphans)
+    assert deleted.deleted == ["sdk-orphan"] and deleted.errors == {}
+    assert not (root / "models" / "sdk-orphan").exists()
 
     results = [
         await (

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import shutil
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from invokeai_sdk import AsyncInvokeAI, NotFoundError, ValidationError
+
+from ..conftest import invokeai_server
 
 
 async def test_dynamic_prompts_combinatorial_random_and_parse_errors(ivk: AsyncInvokeAI) -> None:
@@ -46,8 +50,25 @@ async def test_image_to_prompt_reaches_the_model_lookup(ivk: AsyncInvokeAI) -> N
         await ivk.utilities.image_to_prompt(image.image_name, "no-such-vlm", instruction="Describe it.")
 
 
-async def test_fonts_of_a_server_without_a_fonts_folder(ivk: AsyncInvokeAI) -> None:
-    assert await ivk.utilities.fonts() == []
+async def test_fonts_listed_and_fetched(ivk: AsyncInvokeAI) -> None:
+    # The test server runs here: its root is the parent of its nodes folder. InvokeAI ships Inter.
+    root = Path((await ivk.custom_nodes.list()).custom_nodes_path).parent
+    shipped = sorted(
+        invokeai_server.venv_dir().glob("lib/python3*/site-packages/invokeai/assets/fonts/*/*.ttf")
+    )
+    assert shipped, "the server install ships its Inter font"
+    fonts_dir = root / "fonts"
+    try:
+        assert await ivk.utilities.fonts() == []
+        fonts_dir.mkdir(exist_ok=True)
+        shutil.copy(shipped[0], fonts_dir / "Inter-Regular.ttf")
+        fonts = await ivk.utilities.fonts()
+        assert [f.family for f in fonts] == ["Inter"] and fonts[0].faces
+        face = fonts[0].faces[0]
+        assert face.path == "Inter-Regular.ttf" and face.weight == 400 and face.style == "normal"
+        assert await ivk.utilities.font_file(face.path) == shipped[0].read_bytes()
+    finally:
+        (fonts_dir / "Inter-Regular.ttf").unlink(missing_ok=True)
     with pytest.raises(NotFoundError, match="Font file not found"):
         await ivk.utilities.font_file("missing.ttf")
     with pytest.raises(ValidationError, match="relative"):
