@@ -1149,8 +1149,10 @@ class SyncModelsResource(SyncResource):
     :meth:`starter_models`, :meth:`scan_folder`. Installing: :meth:`install` returns an
     :class:`InstallJob` (``await job.wait()``); :meth:`install_jobs`, :meth:`get_install_job`,
     :meth:`prune_install_jobs`. Management: :meth:`update`, :meth:`delete`, :meth:`delete_many`,
-    :meth:`convert`, :meth:`reidentify`, :meth:`stats`, :meth:`empty_cache`. The server's Hugging
-    Face token: :attr:`hf` (``status()``, ``login(token)``, ``logout()``).
+    :meth:`convert`, :meth:`reidentify`, :meth:`reidentify_many`, :meth:`stats`, :meth:`empty_cache`,
+    cover pictures (:meth:`image`, :meth:`set_image`, :meth:`delete_image`), left-over folders
+    (:meth:`orphaned`, :meth:`delete_orphaned`). Hugging Face: :attr:`hf` (``status()``, ``login(token)``,
+    ``logout()``, ``files(repo_id)``). Links between models: :attr:`relationships`.
     """
 
     @property
@@ -1159,7 +1161,7 @@ class SyncModelsResource(SyncResource):
 
     @cached_property
     def hf(self) -> SyncHuggingFaceResource:
-        """The server's Hugging Face token: ``status()``, ``login(token)``, ``logout()``."""
+        """The server's Hugging Face token (``status()``, ``login(token)``, ``logout()``) and repo files."""
         return SyncHuggingFaceResource(self._client, (*self._path, "hf"))
 
     @cached_property
