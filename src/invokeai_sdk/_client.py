@@ -12,9 +12,17 @@ if TYPE_CHECKING:
     from .resources.app import AppResource
     from .resources.auth import AuthResource
     from .resources.boards import BoardsResource
+    from .resources.client_state import ClientStateResource
+    from .resources.custom_nodes import CustomNodesResource
+    from .resources.gallery import GalleryResource
+    from .resources.image_moves import ImageMovesResource
     from .resources.images import ImagesResource
     from .resources.models import ModelsResource
     from .resources.queue import QueueResource
+    from .resources.recall import RecallResource
+    from .resources.style_presets import StylePresetsResource
+    from .resources.system_prompts import SystemPromptsResource
+    from .resources.utilities import UtilitiesResource
     from .resources.videos import VideosResource
     from .resources.workflows import WorkflowsResource
 
@@ -105,3 +113,59 @@ class AsyncInvokeAI(BaseClient):
         from .events import EventsResource
 
         return EventsResource(self)
+
+    @cached_property
+    def gallery(self) -> GalleryResource:
+        """Images and videos in one feed (the GUI's gallery), and the gallery's boards by date."""
+        from .resources.gallery import GalleryResource
+
+        return GalleryResource(self)
+
+    @cached_property
+    def style_presets(self) -> StylePresetsResource:
+        """Style presets (prompt templates): create, update, delete, CSV/JSON import and export."""
+        from .resources.style_presets import StylePresetsResource
+
+        return StylePresetsResource(self)
+
+    @cached_property
+    def utilities(self) -> UtilitiesResource:
+        """Dynamic prompts, LLM prompt expansion, image-to-prompt, user fonts."""
+        from .resources.utilities import UtilitiesResource
+
+        return UtilitiesResource(self)
+
+    @cached_property
+    def system_prompts(self) -> SystemPromptsResource:
+        """Saved system prompts for the prompt-expansion LLM."""
+        from .resources.system_prompts import SystemPromptsResource
+
+        return SystemPromptsResource(self)
+
+    @cached_property
+    def recall(self) -> RecallResource:
+        """Push generation parameters (prompt, model, steps, ...) into the open GUI."""
+        from .resources.recall import RecallResource
+
+        return RecallResource(self)
+
+    @cached_property
+    def client_state(self) -> ClientStateResource:
+        """The per-user key/value store the GUI keeps its settings in."""
+        from .resources.client_state import ClientStateResource
+
+        return ClientStateResource(self)
+
+    @cached_property
+    def custom_nodes(self) -> CustomNodesResource:
+        """Custom node packs: list, install from git, uninstall, reload."""
+        from .resources.custom_nodes import CustomNodesResource
+
+        return CustomNodesResource(self)
+
+    @cached_property
+    def image_moves(self) -> ImageMovesResource:
+        """Moving image files into the configured subfolder layout (admin maintenance)."""
+        from .resources.image_moves import ImageMovesResource
+
+        return ImageMovesResource(self)

@@ -39,8 +39,32 @@ FEATURE_PATHS: Mapping[str, str] = {
     "model_reidentify": "/api/v2/models/i/{key}/reidentify",
     "model_install_pause": "/api/v2/models/install/{id}/pause",
     "custom_nodes": "/api/v2/custom_nodes/install",
+    "runtime_config_update": "PATCH /api/v1/app/runtime_config",
+    "generation_devices": "/api/v1/app/generation_device_options",
+    "external_providers": "/api/v1/app/external_providers/status",
+    "patchmatch": "/api/v1/app/patchmatch_status",
+    "users": "/api/v1/auth/users",
+    "profile_update": "PATCH /api/v1/auth/me",
+    "generate_password": "/api/v1/auth/generate-password",
+    "expand_prompt": "/api/v1/utilities/expand-prompt",
+    "image_to_prompt": "/api/v1/utilities/image-to-prompt",
+    "fonts": "/api/v1/utilities/fonts",
+    "client_state": "/api/v1/client_state/{queue_id}/get_by_key",
+    "client_state_keys": "/api/v1/client_state/{queue_id}/get_keys_by_prefix",
+    "recall": "/api/v1/recall/{queue_id}",
+    "system_prompts": "/api/v1/system_prompts/",
+    "virtual_boards": "/api/v1/virtual_boards/by_date",
+    "image_moves": "/api/v1/image_moves/status",
+    "images_by_names": "/api/v1/images/images_by_names",
+    "video_boards": "/api/v1/videos/board",
+    "workflow_sharing": "/api/v1/workflows/i/{workflow_id}/is_public",
+    "model_relationships": "/api/v1/model_relationships/i/{model_key}",
+    "orphaned_models": "/api/v2/models/sync/orphaned",
+    "model_bulk_reidentify": "/api/v2/models/i/bulk_reidentify",
+    "model_install_restart": "/api/v2/models/install/{id}/restart_failed",
+    "hf_repo_files": "/api/v2/models/hugging_face",
 }
-"""Named features and the path whose presence proves each."""
+"""Named features and the path (or ``"METHOD path"``) whose presence proves each."""
 
 
 class ServerFeatures:
@@ -82,6 +106,9 @@ class ServerFeatures:
     def supports(self, feature: str) -> bool:
         """True when the named feature is there (a name of :data:`FEATURE_PATHS`, or a path)."""
         path = FEATURE_PATHS.get(feature, feature)
+        method, _, rest = path.partition(" ")
+        if rest and method.isupper():
+            return self.has_operation(method, rest)
         if path in self.paths:
             return True
         prefix = path.rstrip("/") + "/"

@@ -50,6 +50,14 @@ CALLS: dict[str, Callable[[VideosResource, Path], Awaitable[Any]]] = {
     "unstar": lambda v, _: v.unstar(["a.mp4"]),
     "delete": lambda v, _: v.delete("a.mp4"),
     "delete_many": lambda v, _: v.delete_many(["a.mp4"]),
+    "delete_uncategorized": lambda v, _: v.delete_uncategorized(),
+    "update": lambda v, _: v.update("a.mp4", starred=True),
+    "exists": lambda v, _: v.exists("a.mp4"),
+    "urls": lambda v, _: v.urls("a.mp4"),
+    "metadata": lambda v, _: v.metadata("a.mp4"),
+    "workflow": lambda v, _: v.workflow("a.mp4"),
+    "add_to_board": lambda v, _: v.add_to_board("b1", "a.mp4"),
+    "remove_from_board": lambda v, _: v.remove_from_board("a.mp4"),
 }
 
 

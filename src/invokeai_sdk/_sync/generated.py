@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 from invokeai_sdk._client import AsyncInvokeAI
 from invokeai_sdk._transport import DEFAULT_TIMEOUT
 from invokeai_sdk._types import NOT_GIVEN
+from invokeai_sdk.resources.images import DEFAULT_PAGE_SIZE
 
 from .pages import SyncPaginator
 from .runtime import SyncClientBase, SyncObject, SyncResource
@@ -23,6 +24,7 @@ from .runtime import iterate as _iterate
 
 if TYPE_CHECKING:
     import builtins
+    import datetime as dt
     import os
     from collections.abc import Iterable, Mapping, Sequence
     from pathlib import Path
@@ -44,19 +46,34 @@ if TYPE_CHECKING:
     from invokeai_sdk.resources.app import AppResource
     from invokeai_sdk.resources.auth import AuthResource
     from invokeai_sdk.resources.boards import BoardRef, BoardsResource
+    from invokeai_sdk.resources.client_state import ClientStateResource
+    from invokeai_sdk.resources.custom_nodes import CustomNodesResource
+    from invokeai_sdk.resources.gallery import GalleryResource
+    from invokeai_sdk.resources.image_moves import ImageMovesResource
     from invokeai_sdk.resources.images import ImagesResource
     from invokeai_sdk.resources.model_install import InstallJob, SettledBy
+    from invokeai_sdk.resources.model_relationships import ModelRelationshipsResource
     from invokeai_sdk.resources.models import HuggingFaceResource, ModelOrder, ModelsResource
     from invokeai_sdk.resources.queue import QueueResource
+    from invokeai_sdk.resources.recall import RecallResource
+    from invokeai_sdk.resources.style_presets import StylePresetsResource
+    from invokeai_sdk.resources.system_prompts import SystemPromptsResource
+    from invokeai_sdk.resources.users import UsersResource
+    from invokeai_sdk.resources.utilities import UtilitiesResource
     from invokeai_sdk.resources.videos import VideosResource
     from invokeai_sdk.resources.workflows import WorkflowLike, WorkflowsResource
     from invokeai_sdk.types.app import (
         AppVersion,
         AuthStatus,
         CacheStatus,
+        ExternalProviderConfig,
+        ExternalProviderStatus,
+        GenerationDevice,
         HealthReport,
+        ImageMoveStatus,
         LoginResult,
         RuntimeConfig,
+        SetupResult,
         User,
     )
     from invokeai_sdk.types.boards import (
@@ -65,6 +82,8 @@ if TYPE_CHECKING:
         DeleteBoardResult,
         RemoveImagesFromBoardResult,
     )
+    from invokeai_sdk.types.custom_nodes import InstallNodePackResult, NodePacks, UninstallNodePackResult
+    from invokeai_sdk.types.gallery import DateBoard, GalleryItem, GalleryItemNames, GalleryItemRefs
     from invokeai_sdk.types.images import (
         BulkDownloadResult,
         DeleteImagesResult,
@@ -73,6 +92,7 @@ if TYPE_CHECKING:
         ImageNames,
         ImageOrigin,
         ImageSize,
+        ImageUrls,
         ImageWorkflow,
         SortOrder,
         StarredImagesResult,
@@ -81,8 +101,11 @@ if TYPE_CHECKING:
     from invokeai_sdk.types.models import (
         BaseModelType,
         BulkDeleteResult,
+        BulkReidentifyResult,
+        DeleteOrphanedModelsResult,
         FoundModel,
         HFTokenStatus,
+        HuggingFaceRepoFiles,
         InstallProgress,
         InstallResult,
         ModelCacheStats,
@@ -91,6 +114,7 @@ if TYPE_CHECKING:
         ModelFormat,
         ModelInstallJobInfo,
         ModelType,
+        OrphanedModel,
         StarterModels,
     )
     from invokeai_sdk.types.queue import (
@@ -102,12 +126,18 @@ if TYPE_CHECKING:
         QueueStatus,
         RetryItemsResult,
     )
+    from invokeai_sdk.types.style_presets import StylePreset, StylePresetType
+    from invokeai_sdk.types.system_prompts import SystemPrompt
+    from invokeai_sdk.types.utilities import DynamicPrompts, ExpandedPrompt, ImagePrompt, UserFont
     from invokeai_sdk.types.videos import (
+        AddVideosToBoardResult,
         DeleteVideosResult,
+        RemoveVideosFromBoardResult,
         StarredVideosResult,
         UnstarredVideosResult,
         VideoDTO,
         VideoNames,
+        VideoUrls,
     )
     from invokeai_sdk.types.workflows import WorkflowRecord, WorkflowSummary
     from invokeai_sdk.workflows._document import WorkflowDocument
@@ -121,15 +151,25 @@ __all__ = [
     "SyncAuthResource",
     "SyncBatchHandle",
     "SyncBoardsResource",
+    "SyncClientStateResource",
+    "SyncCustomNodesResource",
     "SyncEventStream",
     "SyncEventsResource",
+    "SyncGalleryResource",
     "SyncHuggingFaceResource",
+    "SyncImageMovesResource",
     "SyncImagesResource",
     "SyncInstallJob",
     "SyncJobHandle",
+    "SyncModelRelationshipsResource",
     "SyncModelsResource",
     "SyncQueueResource",
+    "SyncRecallResource",
     "SyncStreamedResponse",
+    "SyncStylePresetsResource",
+    "SyncSystemPromptsResource",
+    "SyncUsersResource",
+    "SyncUtilitiesResource",
     "SyncVideosResource",
     "SyncWorkflowJob",
     "SyncWorkflowRun",
@@ -150,7 +190,20 @@ TWINS: dict[str, tuple[str, str]] = {
     "SyncWorkflowsResource": ("invokeai_sdk.resources.workflows", "WorkflowsResource"),
     "SyncQueueResource": ("invokeai_sdk.resources.queue", "QueueResource"),
     "SyncEventsResource": ("invokeai_sdk.events._resource", "EventsResource"),
+    "SyncGalleryResource": ("invokeai_sdk.resources.gallery", "GalleryResource"),
+    "SyncStylePresetsResource": ("invokeai_sdk.resources.style_presets", "StylePresetsResource"),
+    "SyncUtilitiesResource": ("invokeai_sdk.resources.utilities", "UtilitiesResource"),
+    "SyncSystemPromptsResource": ("invokeai_sdk.resources.system_prompts", "SystemPromptsResource"),
+    "SyncRecallResource": ("invokeai_sdk.resources.recall", "RecallResource"),
+    "SyncClientStateResource": ("invokeai_sdk.resources.client_state", "ClientStateResource"),
+    "SyncCustomNodesResource": ("invokeai_sdk.resources.custom_nodes", "CustomNodesResource"),
+    "SyncImageMovesResource": ("invokeai_sdk.resources.image_moves", "ImageMovesResource"),
+    "SyncUsersResource": ("invokeai_sdk.resources.users", "UsersResource"),
     "SyncHuggingFaceResource": ("invokeai_sdk.resources.models", "HuggingFaceResource"),
+    "SyncModelRelationshipsResource": (
+        "invokeai_sdk.resources.model_relationships",
+        "ModelRelationshipsResource",
+    ),
     "SyncInstallJob": ("invokeai_sdk.resources.model_install", "InstallJob"),
     "SyncWorkflowRun": ("invokeai_sdk.workflows._run", "WorkflowRun"),
     "SyncBatchHandle": ("invokeai_sdk.jobs", "BatchHandle"),
@@ -437,6 +490,46 @@ class InvokeAI(SyncClientBase):
         """Live server events as typed streams (asyncio; one shared Socket.IO connection per session)."""
         return SyncEventsResource(self, ("events",))
 
+    @cached_property
+    def gallery(self) -> SyncGalleryResource:
+        """Images and videos in one feed (the GUI's gallery), and the gallery's boards by date."""
+        return SyncGalleryResource(self, ("gallery",))
+
+    @cached_property
+    def style_presets(self) -> SyncStylePresetsResource:
+        """Style presets (prompt templates): create, update, delete, CSV/JSON import and export."""
+        return SyncStylePresetsResource(self, ("style_presets",))
+
+    @cached_property
+    def utilities(self) -> SyncUtilitiesResource:
+        """Dynamic prompts, LLM prompt expansion, image-to-prompt, user fonts."""
+        return SyncUtilitiesResource(self, ("utilities",))
+
+    @cached_property
+    def system_prompts(self) -> SyncSystemPromptsResource:
+        """Saved system prompts for the prompt-expansion LLM."""
+        return SyncSystemPromptsResource(self, ("system_prompts",))
+
+    @cached_property
+    def recall(self) -> SyncRecallResource:
+        """Push generation parameters (prompt, model, steps, ...) into the open GUI."""
+        return SyncRecallResource(self, ("recall",))
+
+    @cached_property
+    def client_state(self) -> SyncClientStateResource:
+        """The per-user key/value store the GUI keeps its settings in."""
+        return SyncClientStateResource(self, ("client_state",))
+
+    @cached_property
+    def custom_nodes(self) -> SyncCustomNodesResource:
+        """Custom node packs: list, install from git, uninstall, reload."""
+        return SyncCustomNodesResource(self, ("custom_nodes",))
+
+    @cached_property
+    def image_moves(self) -> SyncImageMovesResource:
+        """Moving image files into the configured subfolder layout (admin maintenance)."""
+        return SyncImageMovesResource(self, ("image_moves",))
+
 
 class SyncStreamedResponse(SyncObject):
     """Sync twin of :class:`~invokeai_sdk._transport.StreamedResponse`.
@@ -491,6 +584,67 @@ class SyncAppResource(SyncResource):
     def config(self, *, timeout: TimeoutArg = NOT_GIVEN) -> RuntimeConfig:
         """The server's effective configuration (``invokeai.yaml`` merged with defaults and env)."""
         return _call(self._target.config, timeout=timeout)
+
+    def update_config(
+        self,
+        *,
+        image_subfolder_strategy: str | None = None,
+        max_queue_history: int | None = None,
+        generation_devices: str | list[str] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> RuntimeConfig:
+        """Change the settings clients may write (saved to ``invokeai.yaml``); returns the new config.
+
+        ``image_subfolder_strategy`` is ``flat``, ``date``, ``type`` or ``hash`` (existing files are then
+        moved by ``ivk.image_moves``); ``generation_devices`` (``"auto"`` or ``["cuda:0", ...]``) takes
+        effect after a restart.
+        """
+        return _call(
+            self._target.update_config,
+            image_subfolder_strategy=image_subfolder_strategy,
+            max_queue_history=max_queue_history,
+            generation_devices=generation_devices,
+            timeout=timeout,
+        )
+
+    def patchmatch_available(self, *, timeout: TimeoutArg = NOT_GIVEN) -> bool:
+        """Whether the server's PatchMatch library works (the ``infill_patchmatch`` node needs it)."""
+        return _call(self._target.patchmatch_available, timeout=timeout)
+
+    def generation_devices(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[GenerationDevice]:
+        """The devices the server can generate on (``cpu``, ``cuda:0``, ...)."""
+        return _call(self._target.generation_devices, timeout=timeout)
+
+    def external_providers(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[ExternalProviderStatus]:
+        """Whether each external generation provider (an API service) is configured."""
+        return _call(self._target.external_providers, timeout=timeout)
+
+    def external_provider_configs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[ExternalProviderConfig]:
+        """Each external provider's settings (whether an API key is set, its base URL)."""
+        return _call(self._target.external_provider_configs, timeout=timeout)
+
+    def set_external_provider(
+        self,
+        provider_id: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> ExternalProviderConfig:
+        """Set an external provider's API key and/or base URL (admin)."""
+        return _call(
+            self._target.set_external_provider,
+            provider_id,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+        )
+
+    def reset_external_provider(
+        self, provider_id: str, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> ExternalProviderConfig:
+        """Forget an external provider's API key and base URL (admin)."""
+        return _call(self._target.reset_external_provider, provider_id, timeout=timeout)
 
     def dependencies(self, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, str]:
         """Versions of the server's Python packages and platform pieces (torch, CUDA, ...)."""
@@ -563,6 +717,42 @@ class SyncAuthResource(SyncResource):
     def me(self, *, timeout: TimeoutArg = NOT_GIVEN) -> User:
         """The user this session is logged in as."""
         return _call(self._target.me, timeout=timeout)
+
+    def update_me(
+        self,
+        *,
+        display_name: str | None = None,
+        current_password: str | None = None,
+        new_password: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> User:
+        """Change your display name, or your password (give ``current_password`` and ``new_password``).
+
+        A password change signs out your other sessions; this one keeps working (the server sends a new
+        token, and the session logs in with the new password from then on).
+        """
+        return _call(
+            self._target.update_me,
+            display_name=display_name,
+            current_password=current_password,
+            new_password=new_password,
+            timeout=timeout,
+        )
+
+    def setup(
+        self, email: str, password: str, *, display_name: str | None = None, timeout: TimeoutArg = NOT_GIVEN
+    ) -> SetupResult:
+        """Create the first administrator of a new multi-user server (once; later calls: BadRequestError)."""
+        return _call(self._target.setup, email, password, display_name=display_name, timeout=timeout)
+
+    def generate_password(self, *, timeout: TimeoutArg = NOT_GIVEN) -> str:
+        """A strong random password made by the server (for new accounts)."""
+        return _call(self._target.generate_password, timeout=timeout)
+
+    @cached_property
+    def users(self) -> SyncUsersResource:
+        """User administration (admins only): list, create, update, delete accounts."""
+        return SyncUsersResource(self._client, (*self._path, "users"))
 
 
 class SyncBoardsResource(SyncResource):
@@ -662,6 +852,18 @@ class SyncBoardsResource(SyncResource):
     ) -> AddImagesToBoardResult:
         """Move images onto a board (off any other). Adding to :data:`UNCATEGORIZED` takes them off theirs."""
         return _call(self._target.add_images, board_id, names, timeout=timeout)
+
+    def add_image(
+        self, board_id: BoardRef, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> AddImagesToBoardResult:
+        """Move one image onto a board; unlike :meth:`add_images` a missing image is an error, not a skip."""
+        return _call(self._target.add_image, board_id, image_name, timeout=timeout)
+
+    def remove_image(
+        self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> RemoveImagesFromBoardResult:
+        """Take one image off its board; unlike :meth:`remove_images` a missing image is an error."""
+        return _call(self._target.remove_image, image_name, timeout=timeout)
 
     def remove_images(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
@@ -823,6 +1025,20 @@ class SyncImagesResource(SyncResource):
     ) -> PILImage:
         """The image as a loaded ``PIL.Image.Image`` (needs Pillow: ``pip install invokeai-sdk[pillow]``)."""
         return _call(self._target.open_image, image_name, size=size, timeout=timeout)
+
+    def exists(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bool:
+        """Whether the server has the image's file (a ``HEAD`` request: nothing is downloaded)."""
+        return _call(self._target.exists, image_name, timeout=timeout)
+
+    def urls(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageUrls:
+        """The relative URLs of the image and of its thumbnail."""
+        return _call(self._target.urls, image_name, timeout=timeout)
+
+    def get_many(
+        self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[ImageDTO]:
+        """The records of several images (one request per 1000 names); missing names are skipped."""
+        return _call(self._target.get_many, names, timeout=timeout)
 
     def metadata(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Any] | None:
         """The InvokeAI metadata stored with the image, or ``None`` when it has none."""
@@ -1046,6 +1262,57 @@ class SyncVideosResource(SyncResource):
         """Delete several videos; names that do not exist are skipped."""
         return _call(self._target.delete_many, names, timeout=timeout)
 
+    def delete_uncategorized(self, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteVideosResult:
+        """Delete every video that is on no board."""
+        return _call(self._target.delete_uncategorized, timeout=timeout)
+
+    def update(
+        self,
+        video_name: str,
+        *,
+        starred: bool | None = None,
+        category: ImageCategory | None = None,
+        is_intermediate: bool | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> VideoDTO:
+        """Star or unstar a video, change its category, or its intermediate flag."""
+        return _call(
+            self._target.update,
+            video_name,
+            starred=starred,
+            category=category,
+            is_intermediate=is_intermediate,
+            timeout=timeout,
+        )
+
+    def exists(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bool:
+        """Whether the server has the video's file (a ``HEAD`` request: nothing is downloaded)."""
+        return _call(self._target.exists, video_name, timeout=timeout)
+
+    def urls(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> VideoUrls:
+        """The relative URLs of the video and of its thumbnail."""
+        return _call(self._target.urls, video_name, timeout=timeout)
+
+    def metadata(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Any] | None:
+        """The InvokeAI metadata stored with the video, or ``None`` when it has none."""
+        return _call(self._target.metadata, video_name, timeout=timeout)
+
+    def workflow(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageWorkflow:
+        """The workflow and graph that made the video (each ``None`` when unknown), parsed from JSON."""
+        return _call(self._target.workflow, video_name, timeout=timeout)
+
+    def add_to_board(
+        self, board: BoardRef, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> AddVideosToBoardResult:
+        """Move videos onto a board (off any other); :data:`UNCATEGORIZED` takes them off theirs."""
+        return _call(self._target.add_to_board, board, names, timeout=timeout)
+
+    def remove_from_board(
+        self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> RemoveVideosFromBoardResult:
+        """Take videos off whatever board they are on (they become uncategorized)."""
+        return _call(self._target.remove_from_board, names, timeout=timeout)
+
 
 class SyncModelsResource(SyncResource):
     """Sync twin of :class:`~invokeai_sdk.resources.models.ModelsResource`.
@@ -1056,8 +1323,10 @@ class SyncModelsResource(SyncResource):
     :meth:`starter_models`, :meth:`scan_folder`. Installing: :meth:`install` returns an
     :class:`InstallJob` (``job.wait()``); :meth:`install_jobs`, :meth:`get_install_job`,
     :meth:`prune_install_jobs`. Management: :meth:`update`, :meth:`delete`, :meth:`delete_many`,
-    :meth:`convert`, :meth:`reidentify`, :meth:`stats`, :meth:`empty_cache`. The server's Hugging
-    Face token: :attr:`hf` (``status()``, ``login(token)``, ``logout()``).
+    :meth:`convert`, :meth:`reidentify`, :meth:`reidentify_many`, :meth:`stats`, :meth:`empty_cache`,
+    cover pictures (:meth:`image`, :meth:`set_image`, :meth:`delete_image`), left-over folders
+    (:meth:`orphaned`, :meth:`delete_orphaned`). Hugging Face: :attr:`hf` (``status()``, ``login(token)``,
+    ``logout()``, ``files(repo_id)``). Links between models: :attr:`relationships`.
     """
 
     @property
@@ -1066,8 +1335,13 @@ class SyncModelsResource(SyncResource):
 
     @cached_property
     def hf(self) -> SyncHuggingFaceResource:
-        """The server's Hugging Face token: ``status()``, ``login(token)``, ``logout()``."""
+        """The server's Hugging Face token (``status()``, ``login(token)``, ``logout()``) and repo files."""
         return SyncHuggingFaceResource(self._client, (*self._path, "hf"))
+
+    @cached_property
+    def relationships(self) -> SyncModelRelationshipsResource:
+        """Links between models the GUI suggests together (a LoRA and its base model, ...)."""
+        return SyncModelRelationshipsResource(self._client, (*self._path, "relationships"))
 
     def list(
         self,
@@ -1236,6 +1510,34 @@ class SyncModelsResource(SyncResource):
         """Drop every unlocked model from the model cache, freeing RAM and VRAM."""
         _call(self._target.empty_cache, timeout=timeout)
 
+    def reidentify_many(
+        self, keys: Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> BulkReidentifyResult:
+        """:meth:`reidentify` several models in one request; failures are reported per key, not raised."""
+        return _call(self._target.reidentify_many, keys, timeout=timeout)
+
+    def orphaned(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[OrphanedModel]:
+        """Folders in the models directory that no installed model uses (left by failed or old installs)."""
+        return _call(self._target.orphaned, timeout=timeout)
+
+    def delete_orphaned(
+        self, paths: Iterable[str | OrphanedModel], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> DeleteOrphanedModelsResult:
+        """Delete orphaned folders (``path`` as :meth:`orphaned` gives it); errors are reported per path."""
+        return _call(self._target.delete_orphaned, paths, timeout=timeout)
+
+    def image(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bytes:
+        """The model's cover picture (bytes); :class:`NotFoundError` when it has none."""
+        return _call(self._target.image, key, timeout=timeout)
+
+    def set_image(self, key: str, image: UploadSource, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Set the model's cover picture from a path, bytes, a binary file or a PIL image."""
+        _call(self._target.set_image, key, image, timeout=timeout)
+
+    def delete_image(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Remove the model's cover picture."""
+        _call(self._target.delete_image, key, timeout=timeout)
+
 
 class SyncWorkflowsResource(SyncResource):
     """Sync twin of :class:`~invokeai_sdk.resources.workflows.WorkflowsResource`.
@@ -1306,6 +1608,30 @@ class SyncWorkflowsResource(SyncResource):
     def delete(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Delete a stored workflow; built-in workflows raise :class:`WorkflowError`."""
         _call(self._target.delete, workflow_id, timeout=timeout)
+
+    def set_public(
+        self, workflow_id: str, is_public: bool, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> WorkflowRecord:
+        """Share a workflow with every user of a multi-user server (``True``) or make it private again."""
+        return _call(self._target.set_public, workflow_id, is_public, timeout=timeout)
+
+    def mark_opened(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Record that the workflow was opened now (the library's "recently opened" order)."""
+        _call(self._target.mark_opened, workflow_id, timeout=timeout)
+
+    def thumbnail(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bytes:
+        """The workflow's thumbnail (PNG bytes); :class:`NotFoundError` when it has none."""
+        return _call(self._target.thumbnail, workflow_id, timeout=timeout)
+
+    def set_thumbnail(
+        self, workflow_id: str, image: UploadSource, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> None:
+        """Set the workflow's thumbnail from a path, bytes, a binary file or a PIL image."""
+        _call(self._target.set_thumbnail, workflow_id, image, timeout=timeout)
+
+    def delete_thumbnail(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Remove the workflow's thumbnail."""
+        _call(self._target.delete_thumbnail, workflow_id, timeout=timeout)
 
     def tags(
         self, *, categories: str | Iterable[str] | None = None, timeout: TimeoutArg = NOT_GIVEN
@@ -1707,6 +2033,574 @@ class SyncEventsResource(SyncResource):
         return self._target.reconnects
 
 
+class SyncGalleryResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.gallery.GalleryResource`.
+
+    The combined gallery: every image and video in one order, with the same filters as the GUI."""
+
+    @property
+    def _target(self) -> GalleryResource:
+        return cast("GalleryResource", self._resolve())
+
+    def list(
+        self,
+        *,
+        board: BoardRef | None = None,
+        categories: str | Iterable[str] | None = None,
+        is_intermediate: bool | None = None,
+        origin: ImageOrigin | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        offset: int = 0,
+        limit: int = DEFAULT_PAGE_SIZE,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> SyncPaginator[GalleryItem]:
+        """Images and videos matching every filter. read it as one page, ``for`` for all."""
+        return SyncPaginator(
+            self._target.list(
+                board=board,
+                categories=categories,
+                is_intermediate=is_intermediate,
+                origin=origin,
+                starred_first=starred_first,
+                order=order,
+                search=search,
+                offset=offset,
+                limit=limit,
+                timeout=timeout,
+            )
+        )
+
+    def names(
+        self,
+        *,
+        board: BoardRef | None = None,
+        categories: str | Iterable[str] | None = None,
+        is_intermediate: bool | None = None,
+        origin: ImageOrigin | None = None,
+        created_date: str | dt.date | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> GalleryItemNames:
+        """Every matching image and video name in gallery order; ``created_date`` keeps one day."""
+        return _call(
+            self._target.names,
+            board=board,
+            categories=categories,
+            is_intermediate=is_intermediate,
+            origin=origin,
+            created_date=created_date,
+            starred_first=starred_first,
+            order=order,
+            search=search,
+            timeout=timeout,
+        )
+
+    def refs(
+        self,
+        *,
+        board: BoardRef | None = None,
+        categories: str | Iterable[str] | None = None,
+        is_intermediate: bool | None = None,
+        origin: ImageOrigin | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> GalleryItemRefs:
+        """Like :meth:`names`, each name with its kind (``image`` or ``video``)."""
+        return _call(
+            self._target.refs,
+            board=board,
+            categories=categories,
+            is_intermediate=is_intermediate,
+            origin=origin,
+            starred_first=starred_first,
+            order=order,
+            search=search,
+            timeout=timeout,
+        )
+
+    def dates(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[DateBoard]:
+        """One "board" per day that has images or videos, newest first, with counts and a cover."""
+        return _call(self._target.dates, timeout=timeout)
+
+    def date_image_names(
+        self,
+        date: str | dt.date,
+        *,
+        categories: str | Iterable[str] | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> ImageNames:
+        """Names of the images made on ``date`` (``YYYY-MM-DD`` or a ``datetime.date``)."""
+        return _call(
+            self._target.date_image_names,
+            date,
+            categories=categories,
+            starred_first=starred_first,
+            order=order,
+            search=search,
+            timeout=timeout,
+        )
+
+    def date_items(
+        self,
+        date: str | dt.date,
+        *,
+        categories: str | Iterable[str] | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> GalleryItemRefs:
+        """Kinds and names of the images and videos made on ``date``."""
+        return _call(
+            self._target.date_items,
+            date,
+            categories=categories,
+            starred_first=starred_first,
+            order=order,
+            search=search,
+            timeout=timeout,
+        )
+
+
+class SyncStylePresetsResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.style_presets.StylePresetsResource`.
+
+    Style presets: prompt templates with ``{prompt}`` standing for the prompt typed in the GUI."""
+
+    @property
+    def _target(self) -> StylePresetsResource:
+        return cast("StylePresetsResource", self._resolve())
+
+    def list(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[StylePreset]:
+        """Every preset this user can see (their own, public ones and the defaults shipped with InvokeAI)."""
+        return _call(self._target.list, timeout=timeout)
+
+    def get(self, preset_id: str | StylePreset, *, timeout: TimeoutArg = NOT_GIVEN) -> StylePreset:
+        """One preset; :class:`NotFoundError` when there is none with this id."""
+        return _call(self._target.get, preset_id, timeout=timeout)
+
+    def create(
+        self,
+        name: str,
+        positive_prompt: str,
+        negative_prompt: str = "",
+        *,
+        type: StylePresetType = "user",
+        is_public: bool = False,
+        image: UploadSource | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> StylePreset:
+        """Create a preset; ``image`` (path, bytes, file or PIL image) is its preview picture.
+
+        ``type="default"`` makes a shipped-catalog preset and needs an admin on multi-user servers.
+        """
+        return _call(
+            self._target.create,
+            name,
+            positive_prompt,
+            negative_prompt,
+            type=type,
+            is_public=is_public,
+            image=image,
+            timeout=timeout,
+        )
+
+    def update(
+        self,
+        preset_id: str | StylePreset,
+        *,
+        name: str | None = None,
+        positive_prompt: str | None = None,
+        negative_prompt: str | None = None,
+        type: StylePresetType | None = None,
+        is_public: bool | None = None,
+        image: UploadSource | None | NotGiven = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> StylePreset:
+        """Change the fields given; the others keep their values.
+
+        The server replaces a preset as a whole (and drops its picture unless one is sent), so the SDK
+        reads the preset first and sends its current picture back. ``image=None`` removes the picture.
+        """
+        return _call(
+            self._target.update,
+            preset_id,
+            name=name,
+            positive_prompt=positive_prompt,
+            negative_prompt=negative_prompt,
+            type=type,
+            is_public=is_public,
+            image=image,
+            timeout=timeout,
+        )
+
+    def delete(self, preset_id: str | StylePreset, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Delete a preset and its picture."""
+        _call(self._target.delete, preset_id, timeout=timeout)
+
+    def image(self, preset_id: str | StylePreset, *, timeout: TimeoutArg = NOT_GIVEN) -> bytes:
+        """The preset's preview picture (PNG bytes); :class:`NotFoundError` when it has none."""
+        return _call(self._target.image, preset_id, timeout=timeout)
+
+    def export(self, *, timeout: TimeoutArg = NOT_GIVEN) -> str:
+        """The user-made presets as CSV text (columns ``name,prompt,negative_prompt``; admin only).
+
+        The text is what :meth:`import_presets` reads back.
+        """
+        return _call(self._target.export, timeout=timeout)
+
+    def import_presets(
+        self,
+        source: str | os.PathLike[str] | bytes | Iterable[Mapping[str, Any]],
+        *,
+        format: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> None:
+        """Create user presets from a CSV or JSON file (admin only), like the GUI's import.
+
+        ``source`` is a path (``.csv`` or ``.json``), the file's bytes (give ``format="csv"`` or
+        ``"json"``), or rows as dicts with ``name``, ``prompt`` (or ``positive_prompt``) and
+        ``negative_prompt``. A file the server cannot read raises :class:`BadRequestError`.
+        """
+        _call(self._target.import_presets, source, format=format, timeout=timeout)
+
+
+class SyncUtilitiesResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.utilities.UtilitiesResource`.
+
+    Server-side prompt tools. Expansion and image-to-prompt run a model installed on the server.
+
+    They report progress as ``llm_task_*`` events when given a ``task_id``
+    (``ivk.events.subscribe(types=["llm_task_progress", ...])``).
+    """
+
+    @property
+    def _target(self) -> UtilitiesResource:
+        return cast("UtilitiesResource", self._resolve())
+
+    def dynamic_prompts(
+        self,
+        prompt: str,
+        *,
+        max_prompts: int = 1000,
+        combinatorial: bool = True,
+        seed: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> DynamicPrompts:
+        """Expand a dynamic-prompt template (``a {red|blue} car`` gives two prompts).
+
+        ``combinatorial=False`` draws ``max_prompts`` random variants (``seed`` makes them repeatable).
+        A template the server cannot parse comes back unexpanded with the reason in ``error``.
+        """
+        return _call(
+            self._target.dynamic_prompts,
+            prompt,
+            max_prompts=max_prompts,
+            combinatorial=combinatorial,
+            seed=seed,
+            timeout=timeout,
+        )
+
+    def expand_prompt(
+        self,
+        prompt: str,
+        model_key: str,
+        *,
+        max_tokens: int = 300,
+        system_prompt: str | None = None,
+        seed: int | None = None,
+        task_id: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> ExpandedPrompt:
+        """Expand a short prompt into a detailed one with the text LLM ``model_key`` installed on the server.
+
+        :class:`NotFoundError` when there is no such model; :class:`UnprocessableEntityError` when it is
+        not a text LLM.
+        """
+        return _call(
+            self._target.expand_prompt,
+            prompt,
+            model_key,
+            max_tokens=max_tokens,
+            system_prompt=system_prompt,
+            seed=seed,
+            task_id=task_id,
+            timeout=timeout,
+        )
+
+    def image_to_prompt(
+        self,
+        image_name: str,
+        model_key: str,
+        *,
+        instruction: str | None = None,
+        task_id: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> ImagePrompt:
+        """Describe a gallery image as a prompt with the vision-language model ``model_key`` (LLaVA).
+
+        :class:`NotFoundError` when the model or the image is missing.
+        """
+        return _call(
+            self._target.image_to_prompt,
+            image_name,
+            model_key,
+            instruction=instruction,
+            task_id=task_id,
+            timeout=timeout,
+        )
+
+    def fonts(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[UserFont]:
+        """The font families in the server's fonts folder (for the canvas text tool)."""
+        return _call(self._target.fonts, timeout=timeout)
+
+    def font_file(self, path: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bytes:
+        """The bytes of one font file, by the ``path`` a :class:`UserFontFace` gives."""
+        return _call(self._target.font_file, path, timeout=timeout)
+
+
+class SyncSystemPromptsResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.system_prompts.SystemPromptsResource`.
+
+    System prompts the GUI offers for ``ivk.utilities.expand_prompt(..., system_prompt=...)``."""
+
+    @property
+    def _target(self) -> SystemPromptsResource:
+        return cast("SystemPromptsResource", self._resolve())
+
+    def list(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[SystemPrompt]:
+        """The prompts this user can see (their own and public ones)."""
+        return _call(self._target.list, timeout=timeout)
+
+    def get(self, prompt_id: str | SystemPrompt, *, timeout: TimeoutArg = NOT_GIVEN) -> SystemPrompt:
+        """One prompt; :class:`NotFoundError` when there is none with this id."""
+        return _call(self._target.get, prompt_id, timeout=timeout)
+
+    def create(self, name: str, content: str, *, timeout: TimeoutArg = NOT_GIVEN) -> SystemPrompt:
+        """Save a system prompt (private on multi-user servers, shared on single-user ones)."""
+        return _call(self._target.create, name, content, timeout=timeout)
+
+    def update(
+        self,
+        prompt_id: str | SystemPrompt,
+        *,
+        name: str | None = None,
+        content: str | None = None,
+        is_public: bool | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> SystemPrompt:
+        """Change the fields given (owner or admin)."""
+        return _call(
+            self._target.update, prompt_id, name=name, content=content, is_public=is_public, timeout=timeout
+        )
+
+    def delete(self, prompt_id: str | SystemPrompt, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Delete a prompt (owner or admin)."""
+        _call(self._target.delete, prompt_id, timeout=timeout)
+
+
+class SyncRecallResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.recall.RecallResource`.
+
+    Recall parameters: what the GUI's "recall" puts into the generation settings, sent from code.
+
+    The GUI of the same user picks them up live (a ``recall_parameters_updated`` event).
+    """
+
+    @property
+    def _target(self) -> RecallResource:
+        return cast("RecallResource", self._resolve())
+
+    def set(
+        self,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        strict: bool = False,
+        append: bool = False,
+        queue_id: str = "default",
+        timeout: TimeoutArg = NOT_GIVEN,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Send parameters, as a mapping or as keywords (``positive_prompt=``, ``model=`` (a model name),
+        ``steps=``, ``seed=``, ``width=``, ``loras=[{"model_name": ..., "weight": ...}]``, ...).
+
+        ``strict=True`` clears every parameter not given; ``append=True`` adds reference images to the
+        GUI's instead of replacing them (the two exclude each other). Returns the server's summary.
+        """
+        return _call(
+            self._target.set,
+            parameters,
+            strict=strict,
+            append=append,
+            queue_id=queue_id,
+            timeout=timeout,
+            **fields,
+        )
+
+    def get(self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Any]:
+        """What the server reports about the stored recall parameters."""
+        return _call(self._target.get, queue_id=queue_id, timeout=timeout)
+
+
+class SyncClientStateResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.client_state.ClientStateResource`.
+
+    String values by key, stored on the server for the logged-in user (or the single user).
+
+    The GUI keeps its persisted settings here; values are strings (the GUI stores JSON text).
+    """
+
+    @property
+    def _target(self) -> ClientStateResource:
+        return cast("ClientStateResource", self._resolve())
+
+    def get(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> str | None:
+        """The value stored under ``key``, or ``None`` when there is none."""
+        return _call(self._target.get, key, timeout=timeout)
+
+    def set(self, key: str, value: str, *, timeout: TimeoutArg = NOT_GIVEN) -> str:
+        """Store ``value`` under ``key`` (replacing what was there); returns the stored value."""
+        return _call(self._target.set, key, value, timeout=timeout)
+
+    def keys(self, prefix: str = "", *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[str]:
+        """The keys that start with ``prefix`` (every key for ``""``)."""
+        return _call(self._target.keys, prefix, timeout=timeout)
+
+    def delete(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Remove ``key`` (no error when it is not there)."""
+        _call(self._target.delete, key, timeout=timeout)
+
+    def clear(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Remove every key of this user (the GUI then starts from its defaults)."""
+        _call(self._target.clear, timeout=timeout)
+
+
+class SyncCustomNodesResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.custom_nodes.CustomNodesResource`.
+
+    Custom node packs: folders of extra node types in the server's ``nodes`` directory."""
+
+    @property
+    def _target(self) -> CustomNodesResource:
+        return cast("CustomNodesResource", self._resolve())
+
+    def list(self, *, timeout: TimeoutArg = NOT_GIVEN) -> NodePacks:
+        """The installed packs and the folder they are in."""
+        return _call(self._target.list, timeout=timeout)
+
+    def install(self, source: str, *, timeout: TimeoutArg = NOT_GIVEN) -> InstallNodePackResult:
+        """Install a pack from a git URL; check ``success`` and ``requires_dependencies`` in the answer.
+
+        New node types are usable after :meth:`reload` (or a server restart when the pack has
+        Python dependencies to install).
+        """
+        return _call(self._target.install, source, timeout=timeout)
+
+    def uninstall(self, pack_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> UninstallNodePackResult:
+        """Remove an installed pack by its folder name; an unknown name answers ``success=False``."""
+        return _call(self._target.uninstall, pack_name, timeout=timeout)
+
+    def reload(self, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, str]:
+        """Load packs added since the server started; the session's cached node types are refreshed too."""
+        return _call(self._target.reload, timeout=timeout)
+
+
+class SyncImageMovesResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.image_moves.ImageMovesResource`.
+
+    After ``image_subfolder_strategy`` changes (``ivk.app.update_config``), existing files are moved here.
+
+    While a move runs the server refuses image changes (HTTP 409/503).
+    """
+
+    @property
+    def _target(self) -> ImageMovesResource:
+        return cast("ImageMovesResource", self._resolve())
+
+    def status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageMoveStatus:
+        """Whether a move runs, its latest job, and how many images are not where the layout wants them."""
+        return _call(self._target.status, timeout=timeout)
+
+    def start(self, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageMoveStatus:
+        """Start moving every misplaced image file in the background."""
+        return _call(self._target.start, timeout=timeout)
+
+    def recover(self, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageMoveStatus:
+        """Finish or roll back a move that was interrupted (e.g. by a crash)."""
+        return _call(self._target.recover, timeout=timeout)
+
+
+class SyncUsersResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.users.UsersResource`.
+
+    Accounts of a multi-user server. Every call needs an administrator's session."""
+
+    @property
+    def _target(self) -> UsersResource:
+        return cast("UsersResource", self._resolve())
+
+    def list(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[User]:
+        """Every account."""
+        return _call(self._target.list, timeout=timeout)
+
+    def get(self, user_id: str | User, *, timeout: TimeoutArg = NOT_GIVEN) -> User:
+        """One account; :class:`NotFoundError` when there is none with this id."""
+        return _call(self._target.get, user_id, timeout=timeout)
+
+    def create(
+        self,
+        email: str,
+        password: str,
+        *,
+        display_name: str | None = None,
+        is_admin: bool = False,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> User:
+        """Create an account; a weak password or a taken email raises :class:`BadRequestError`."""
+        return _call(
+            self._target.create,
+            email,
+            password,
+            display_name=display_name,
+            is_admin=is_admin,
+            timeout=timeout,
+        )
+
+    def update(
+        self,
+        user_id: str | User,
+        *,
+        display_name: str | None = None,
+        password: str | None = None,
+        is_admin: bool | None = None,
+        is_active: bool | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> User:
+        """Change the fields given. A new password or ``is_active=False`` signs the user out everywhere."""
+        return _call(
+            self._target.update,
+            user_id,
+            display_name=display_name,
+            password=password,
+            is_admin=is_admin,
+            is_active=is_active,
+            timeout=timeout,
+        )
+
+    def delete(self, user_id: str | User, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Delete an account (the last administrator cannot be deleted: :class:`BadRequestError`)."""
+        _call(self._target.delete, user_id, timeout=timeout)
+
+
 class SyncHuggingFaceResource(SyncResource):
     """Sync twin of :class:`~invokeai_sdk.resources.models.HuggingFaceResource`.
 
@@ -1736,6 +2630,37 @@ class SyncHuggingFaceResource(SyncResource):
     def logout(self, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
         """Remove the server's Hugging Face token; returns the resulting status (``invalid``)."""
         return _call(self._target.logout, timeout=timeout)
+
+    def files(self, repo_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> HuggingFaceRepoFiles:
+        """The model files of a Hugging Face repo (to pick one for ``ivk.models.install``), or that it is
+        a whole diffusers model. :class:`BadRequestError` when there is no such repo."""
+        return _call(self._target.files, repo_id, timeout=timeout)
+
+
+class SyncModelRelationshipsResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.model_relationships.ModelRelationshipsResource`.
+
+    Two-way links between installed models (e.g. a LoRA and the main model it was trained for)."""
+
+    @property
+    def _target(self) -> ModelRelationshipsResource:
+        return cast("ModelRelationshipsResource", self._resolve())
+
+    def list(self, model_key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[str]:
+        """Keys of the models linked to ``model_key``."""
+        return _call(self._target.list, model_key, timeout=timeout)
+
+    def list_many(self, model_keys: Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[str]:
+        """Keys of the models linked to any of ``model_keys`` (each once)."""
+        return _call(self._target.list_many, model_keys, timeout=timeout)
+
+    def add(self, model_key: str, other_key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Link two models (admin on multi-user servers)."""
+        _call(self._target.add, model_key, other_key, timeout=timeout)
+
+    def remove(self, model_key: str, other_key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Unlink two models (admin on multi-user servers)."""
+        _call(self._target.remove, model_key, other_key, timeout=timeout)
 
 
 class SyncInstallJob(SyncObject):
@@ -1811,6 +2736,14 @@ class SyncInstallJob(SyncObject):
     def resume(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Resume a paused job (servers 6.12+)."""
         _call(self._target.resume, timeout=timeout)
+
+    def restart_failed(self, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelInstallJobInfo:
+        """Download again the files of this job that failed (the others are kept); returns the job's state."""
+        return _call(self._target.restart_failed, timeout=timeout)
+
+    def restart_file(self, url: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelInstallJobInfo:
+        """Download one file of this job again, by its source URL; returns the job's state."""
+        return _call(self._target.restart_file, url, timeout=timeout)
 
     def wait(self, *, timeout: float | None = None, poll_interval: float = 1.0) -> InstallResult:
         """Wait until the job ends and return what it installed.

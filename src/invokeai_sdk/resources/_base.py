@@ -10,6 +10,7 @@ import httpx
 import pydantic
 
 from .._base_client import decode_json, validate_response
+from .._errors import InternalServerError, NotFoundError
 from .._transport import StreamedResponse
 from .._types import NOT_GIVEN, TimeoutArg
 
@@ -83,6 +84,23 @@ class AsyncAPIResource:
     async def _parsed(self, cast_to: Any, method: str, path: str, **kwargs: Any) -> Any:
         """Send and validate the JSON body into ``cast_to`` (a model class or any type hint)."""
         return validate_response(cast_to, await self._request(method, path, **kwargs))
+
+    async def _file(self, path: str, what: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bytes:
+        """The bytes of a picture route that answers 500 instead of 404 when the file is missing.
+
+        InvokeAI serves these (model covers, preset and workflow pictures) with a ``FileResponse`` that
+        fails only once sending starts; that 500 is raised as :class:`NotFoundError` naming ``what``.
+        """
+        try:
+            # "Connection: close": a failing FileResponse leaves its connection unusable for the next request.
+            response = await self._request("GET", path, headers={"Connection": "close"}, timeout=timeout)
+            return response.content
+        except InternalServerError as exc:
+            raise NotFoundError(
+                f"There is no {what} (the server answered 500 for {path}).",
+                response=exc.response,
+                detail=exc.detail,
+            ) from exc
 
     async def _post_in_batches(
         self,

@@ -13,7 +13,7 @@ import anyio.to_thread
 
 from .._errors import ValidationError
 
-__all__ = ["UploadSource", "name_list", "read_upload", "sniff_image", "sniff_mp4"]
+__all__ = ["UploadSource", "image_part", "name_list", "read_upload", "sniff_image", "sniff_mp4"]
 
 UploadSource: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes] | Any"
 """A path, raw bytes, a binary file object, or (for images) a ``PIL.Image.Image``."""
@@ -138,3 +138,12 @@ def name_list(names: str | Iterable[str], *, what: str = "image") -> list[str]:
         if not isinstance(item, str) or not item:
             raise ValidationError(f"Every {what} name must be a non-empty string, got {item!r}.")
     return list(dict.fromkeys(items))
+
+
+async def image_part(source: UploadSource, *, default_name: str) -> tuple[str, bytes, str]:
+    """``(file name, bytes, content type)`` of an image to send as a multipart part; not an image: error."""
+    data, file_name = await read_upload(source, default_name=default_name)
+    sniffed = sniff_image(data)
+    if sniffed is None:
+        raise ValidationError(f"{file_name!r} is not an image (PNG, JPEG, WebP, GIF, BMP or TIFF).")
+    return file_name, data, sniffed[0]

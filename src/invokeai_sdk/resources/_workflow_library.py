@@ -14,6 +14,7 @@ from .._types import NOT_GIVEN, TimeoutArg
 from ..types.workflows import WorkflowRecord, WorkflowSummary
 from ..workflows import WorkflowDocument
 from ._base import AsyncAPIResource
+from ._uploads import UploadSource, image_part
 
 __all__ = ["WorkflowLibrary"]
 
@@ -132,6 +133,44 @@ class WorkflowLibrary(AsyncAPIResource):
                 f"workflow {workflow_id!r} ({record.name}) is a built-in 'default' workflow and cannot be "
                 f"{verb}; save a copy with ivk.workflows.create(...) and change that instead"
             )
+
+    async def set_public(
+        self, workflow_id: str, is_public: bool, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> WorkflowRecord:
+        """Share a workflow with every user of a multi-user server (``True``) or make it private again."""
+        await self._require("workflow_sharing")
+        return await self._parsed(
+            WorkflowRecord,
+            "PATCH",
+            f"{_PREFIX}/i/{segment(workflow_id)}/is_public",
+            json={"is_public": bool(is_public)},
+            timeout=timeout,
+        )
+
+    async def mark_opened(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Record that the workflow was opened now (the library's "recently opened" order)."""
+        await self._request("PUT", f"{_PREFIX}/i/{segment(workflow_id)}/opened_at", timeout=timeout)
+
+    async def thumbnail(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bytes:
+        """The workflow's thumbnail (PNG bytes); :class:`NotFoundError` when it has none."""
+        return await self._file(
+            f"{_PREFIX}/i/{segment(workflow_id)}/thumbnail",
+            f"thumbnail of workflow {workflow_id!r}",
+            timeout=timeout,
+        )
+
+    async def set_thumbnail(
+        self, workflow_id: str, image: UploadSource, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> None:
+        """Set the workflow's thumbnail from a path, bytes, a binary file or a PIL image."""
+        part = await image_part(image, default_name="thumbnail.png")
+        await self._request(
+            "PUT", f"{_PREFIX}/i/{segment(workflow_id)}/thumbnail", files={"image": part}, timeout=timeout
+        )
+
+    async def delete_thumbnail(self, workflow_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Remove the workflow's thumbnail."""
+        await self._request("DELETE", f"{_PREFIX}/i/{segment(workflow_id)}/thumbnail", timeout=timeout)
 
     async def tags(
         self, *, categories: str | Iterable[str] | None = None, timeout: TimeoutArg = NOT_GIVEN

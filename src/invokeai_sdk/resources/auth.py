@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from .._errors import NotFoundError
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from .._errors import NotFoundError, ValidationError
 from .._types import NOT_GIVEN, TimeoutArg
-from ..types.app import AuthStatus, LoginResult, User
+from ..types.app import AuthStatus, LoginResult, SetupResult, User
 from ._base import AsyncAPIResource
+
+if TYPE_CHECKING:
+    from .users import UsersResource
 
 __all__ = ["AuthResource"]
 
@@ -47,3 +53,59 @@ class AuthResource(AsyncAPIResource):
     async def me(self, *, timeout: TimeoutArg = NOT_GIVEN) -> User:
         """The user this session is logged in as."""
         return await self._parsed(User, "GET", "/api/v1/auth/me", timeout=timeout)
+
+    async def update_me(
+        self,
+        *,
+        display_name: str | None = None,
+        current_password: str | None = None,
+        new_password: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> User:
+        """Change your display name, or your password (give ``current_password`` and ``new_password``).
+
+        A password change signs out your other sessions; this one keeps working (the server sends a new
+        token, and the session logs in with the new password from then on).
+        """
+        await self._require("profile_update")
+        if new_password is not None and not current_password:
+            raise ValidationError("Changing the password needs current_password too.")
+        body: dict[str, Any] = {
+            k: v
+            for k, v in (
+                ("display_name", display_name),
+                ("current_password", current_password),
+                ("new_password", new_password),
+            )
+            if v is not None
+        }
+        if not body:
+            raise ValidationError("Give display_name, or current_password and new_password.")
+        user = await self._parsed(User, "PATCH", "/api/v1/auth/me", json=body, timeout=timeout, max_retries=0)
+        creds = self._client.transport.credentials
+        if new_password is not None and creds.password is not None:
+            creds.password = new_password
+        return user
+
+    async def setup(
+        self, email: str, password: str, *, display_name: str | None = None, timeout: TimeoutArg = NOT_GIVEN
+    ) -> SetupResult:
+        """Create the first administrator of a new multi-user server (once; later calls: BadRequestError)."""
+        await self._require("users")
+        body = {"email": email, "password": password, "display_name": display_name}
+        return await self._parsed(
+            SetupResult, "POST", "/api/v1/auth/setup", json=body, timeout=timeout, max_retries=0
+        )
+
+    async def generate_password(self, *, timeout: TimeoutArg = NOT_GIVEN) -> str:
+        """A strong random password made by the server (for new accounts)."""
+        await self._require("generate_password")
+        data = await self._json("GET", "/api/v1/auth/generate-password", timeout=timeout)
+        return str(data["password"])
+
+    @cached_property
+    def users(self) -> UsersResource:
+        """User administration (admins only): list, create, update, delete accounts."""
+        from .users import UsersResource
+
+        return UsersResource(self._client)

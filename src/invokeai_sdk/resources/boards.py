@@ -209,6 +209,31 @@ class BoardsResource(AsyncAPIResource):
             timeout=timeout,
         )
 
+    async def add_image(
+        self, board_id: BoardRef, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> AddImagesToBoardResult:
+        """Move one image onto a board; unlike :meth:`add_images` a missing image is an error, not a skip."""
+        board = _real_board_id(board_id, "given images (use remove_image)")
+        return await self._parsed(
+            AddImagesToBoardResult,
+            "POST",
+            "/api/v1/board_images/",
+            json={"board_id": board, "image_name": name_list(image_name)[0]},
+            timeout=timeout,
+        )
+
+    async def remove_image(
+        self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> RemoveImagesFromBoardResult:
+        """Take one image off its board; unlike :meth:`remove_images` a missing image is an error."""
+        return await self._parsed(
+            RemoveImagesFromBoardResult,
+            "DELETE",
+            "/api/v1/board_images/",
+            json={"image_name": name_list(image_name)[0]},
+            timeout=timeout,
+        )
+
     async def remove_images(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> RemoveImagesFromBoardResult:

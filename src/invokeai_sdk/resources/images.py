@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import builtins
 import io
 import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+import httpx
 
 from .._download import content_disposition_filename, precheck_target, resolve_target, stream_to_file
-from .._errors import APIResponseValidationError, ValidationError
+from .._errors import APIResponseValidationError, NotFoundError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
@@ -24,6 +28,7 @@ from ..types.images import (
     ImageNames,
     ImageOrigin,
     ImageSize,
+    ImageUrls,
     ImageWorkflow,
     SortOrder,
     StarredImagesResult,
@@ -112,14 +117,29 @@ def _resize_field(resize_to: tuple[int, int] | dict[str, int] | None) -> str | N
     return json.dumps({"width": width, "height": height})
 
 
-def _parse_json_field(value: Any, what: str) -> dict[str, Any] | None:
+def _parse_json_field(value: Any, what: str, kind: str = "image") -> dict[str, Any] | None:
     if value is None or isinstance(value, dict):
         return value
     try:
         parsed = json.loads(value)
     except (TypeError, ValueError) as exc:
-        raise ValidationError(f"The image's embedded {what} is not valid JSON: {exc}") from exc
+        raise ValidationError(f"The {kind}'s embedded {what} is not valid JSON: {exc}") from exc
     return parsed if isinstance(parsed, dict) else None
+
+
+def parse_workflow_reply(response: httpx.Response, kind: str) -> ImageWorkflow:
+    """The ``{workflow, graph}`` reply of an image's or a video's ``/workflow``, both parsed from JSON."""
+    name = response.request.url.path.rsplit("/", 2)[-2]
+    try:
+        raw = response.json()
+        return ImageWorkflow(
+            workflow=_parse_json_field(raw.get("workflow"), "workflow", kind),
+            graph=_parse_json_field(raw.get("graph"), "graph", kind),
+        )
+    except (ValueError, AttributeError) as exc:
+        raise APIResponseValidationError(
+            f"Unexpected workflow response for {unquote(name)!r}: {exc}", response=response
+        ) from exc
 
 
 class ImagesResource(AsyncAPIResource):
@@ -302,6 +322,35 @@ class ImagesResource(AsyncAPIResource):
         image.load()
         return image
 
+    async def exists(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bool:
+        """Whether the server has the image's file (a ``HEAD`` request: nothing is downloaded)."""
+        try:
+            await self._request("HEAD", _image_path(image_name, "/full"), timeout=timeout)
+        except NotFoundError:
+            return False
+        return True
+
+    async def urls(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageUrls:
+        """The relative URLs of the image and of its thumbnail."""
+        return await self._parsed(ImageUrls, "GET", _image_path(image_name, "/urls"), timeout=timeout)
+
+    async def get_many(
+        self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[ImageDTO]:
+        """The records of several images (one request per 1000 names); missing names are skipped."""
+        await self._require("images_by_names")
+        image_names = name_list(names)
+        out: builtins.list[ImageDTO] = []
+        for start in range(0, len(image_names), BATCH_LIMIT):
+            out += await self._parsed(
+                builtins.list[ImageDTO],
+                "POST",
+                "/api/v1/images/images_by_names",
+                json={"image_names": image_names[start : start + BATCH_LIMIT]},
+                timeout=timeout,
+            )
+        return out
+
     # -- embedded data -----------------------------------------------------------------------
 
     async def metadata(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Any] | None:
@@ -312,16 +361,7 @@ class ImagesResource(AsyncAPIResource):
     async def workflow(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageWorkflow:
         """The workflow and graph embedded in the image, both parsed from their JSON strings."""
         response = await self._request("GET", _image_path(image_name, "/workflow"), timeout=timeout)
-        try:
-            raw = response.json()
-            return ImageWorkflow(
-                workflow=_parse_json_field(raw.get("workflow"), "workflow"),
-                graph=_parse_json_field(raw.get("graph"), "graph"),
-            )
-        except (ValueError, AttributeError) as exc:
-            raise APIResponseValidationError(
-                f"Unexpected workflow response for {image_name!r}: {exc}", response=response
-            ) from exc
+        return parse_workflow_reply(response, "image")
 
     # -- changes -----------------------------------------------------------------------------
 

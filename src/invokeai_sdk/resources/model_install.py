@@ -12,7 +12,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
+import httpx
 
+from .._base_client import validate_response
 from .._errors import (
     EventsUnavailableError,
     InstallCanceledError,
@@ -20,6 +22,7 @@ from .._errors import (
     InvokeAIError,
     NotFoundError,
     UnsupportedMediaTypeError,
+    ValidationError,
     WaitTimeoutError,
 )
 from .._transport import segment
@@ -115,10 +118,28 @@ class InstallJob:
         await self._models._require("model_install_pause")
         await self._control("POST", "/resume", timeout=timeout)
 
-    async def _control(self, method: str, suffix: str, *, timeout: TimeoutArg) -> None:
+    async def restart_failed(self, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelInstallJobInfo:
+        """Download again the files of this job that failed (the others are kept); returns the job's state."""
+        await self._models._require("model_install_restart")
+        response = await self._control("POST", "/restart_failed", timeout=timeout)
+        self.info = validate_response(ModelInstallJobInfo, response)
+        return self.info
+
+    async def restart_file(self, url: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelInstallJobInfo:
+        """Download one file of this job again, by its source URL; returns the job's state."""
+        await self._models._require("model_install_restart")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValidationError(f"url must be the http(s) URL of one of the job's files, got {url!r}.")
+        response = await self._control("POST", "/restart_file", json=url, timeout=timeout)
+        self.info = validate_response(ModelInstallJobInfo, response)
+        return self.info
+
+    async def _control(
+        self, method: str, suffix: str, *, json: Any = None, timeout: TimeoutArg
+    ) -> httpx.Response:
         try:
-            await self._models._request(
-                method, f"/api/v2/models/install/{segment(self.id)}{suffix}", timeout=timeout
+            return await self._models._request(
+                method, f"/api/v2/models/install/{segment(self.id)}{suffix}", json=json, timeout=timeout
             )
         except UnsupportedMediaTypeError as exc:  # the server answers 415 for "no such job"
             raise NotFoundError(str(exc), response=exc.response, detail=exc.detail) from exc

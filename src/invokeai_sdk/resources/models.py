@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Mapping
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 import pydantic
@@ -24,19 +24,27 @@ from .._types import NOT_GIVEN, NotGiven, TimeoutArg
 from ..types.models import (
     BaseModelType,
     BulkDeleteResult,
+    BulkReidentifyResult,
+    DeleteOrphanedModelsResult,
     FoundModel,
     HFTokenStatus,
+    HuggingFaceRepoFiles,
     ModelCacheStats,
     ModelChanges,
     ModelConfig,
     ModelFormat,
     ModelInstallJobInfo,
     ModelType,
+    OrphanedModel,
     StarterModels,
     lenient_enum,
 )
 from ._base import AsyncAPIResource
+from ._uploads import UploadSource, image_part
 from .model_install import InstallJob
+
+if TYPE_CHECKING:
+    from .model_relationships import ModelRelationshipsResource
 
 __all__ = ["HuggingFaceResource", "ModelsResource"]
 
@@ -86,14 +94,23 @@ class ModelsResource(AsyncAPIResource):
     :meth:`starter_models`, :meth:`scan_folder`. Installing: :meth:`install` returns an
     :class:`InstallJob` (``await job.wait()``); :meth:`install_jobs`, :meth:`get_install_job`,
     :meth:`prune_install_jobs`. Management: :meth:`update`, :meth:`delete`, :meth:`delete_many`,
-    :meth:`convert`, :meth:`reidentify`, :meth:`stats`, :meth:`empty_cache`. The server's Hugging
-    Face token: :attr:`hf` (``status()``, ``login(token)``, ``logout()``).
+    :meth:`convert`, :meth:`reidentify`, :meth:`reidentify_many`, :meth:`stats`, :meth:`empty_cache`,
+    cover pictures (:meth:`image`, :meth:`set_image`, :meth:`delete_image`), left-over folders
+    (:meth:`orphaned`, :meth:`delete_orphaned`). Hugging Face: :attr:`hf` (``status()``, ``login(token)``,
+    ``logout()``, ``files(repo_id)``). Links between models: :attr:`relationships`.
     """
 
     @cached_property
     def hf(self) -> HuggingFaceResource:
-        """The server's Hugging Face token: ``status()``, ``login(token)``, ``logout()``."""
+        """The server's Hugging Face token (``status()``, ``login(token)``, ``logout()``) and repo files."""
         return HuggingFaceResource(self._client)
+
+    @cached_property
+    def relationships(self) -> ModelRelationshipsResource:
+        """Links between models the GUI suggests together (a LoRA and its base model, ...)."""
+        from .model_relationships import ModelRelationshipsResource
+
+        return ModelRelationshipsResource(self._client)
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -352,6 +369,48 @@ class ModelsResource(AsyncAPIResource):
         """Drop every unlocked model from the model cache, freeing RAM and VRAM."""
         await self._request("POST", f"{_PREFIX}/empty_model_cache", timeout=timeout)
 
+    async def reidentify_many(
+        self, keys: Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> BulkReidentifyResult:
+        """:meth:`reidentify` several models in one request; failures are reported per key, not raised."""
+        body = {"keys": [_text(k, "key") for k in keys]}
+        await self._require("model_bulk_reidentify")
+        return await self._parsed(
+            BulkReidentifyResult, "POST", f"{_PREFIX}/i/bulk_reidentify", json=body, timeout=timeout
+        )
+
+    async def orphaned(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[OrphanedModel]:
+        """Folders in the models directory that no installed model uses (left by failed or old installs)."""
+        await self._require("orphaned_models")
+        return await self._parsed(
+            builtins.list[OrphanedModel], "GET", f"{_PREFIX}/sync/orphaned", timeout=timeout
+        )
+
+    async def delete_orphaned(
+        self, paths: Iterable[str | OrphanedModel], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> DeleteOrphanedModelsResult:
+        """Delete orphaned folders (``path`` as :meth:`orphaned` gives it); errors are reported per path."""
+        await self._require("orphaned_models")
+        body = {"paths": [p.path if isinstance(p, OrphanedModel) else _text(p, "path") for p in paths]}
+        return await self._parsed(
+            DeleteOrphanedModelsResult, "DELETE", f"{_PREFIX}/sync/orphaned", json=body, timeout=timeout
+        )
+
+    async def image(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bytes:
+        """The model's cover picture (bytes); :class:`NotFoundError` when it has none."""
+        return await self._file(
+            f"{_PREFIX}/i/{_key(key)}/image", f"cover picture of model {key!r}", timeout=timeout
+        )
+
+    async def set_image(self, key: str, image: UploadSource, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Set the model's cover picture from a path, bytes, a binary file or a PIL image."""
+        part = await image_part(image, default_name="cover.png")
+        await self._request("PATCH", f"{_PREFIX}/i/{_key(key)}/image", files={"image": part}, timeout=timeout)
+
+    async def delete_image(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Remove the model's cover picture."""
+        await self._request("DELETE", f"{_PREFIX}/i/{_key(key)}/image", timeout=timeout)
+
     # -- helpers for InstallJob --------------------------------------------------------------
 
     async def _install_job_info(self, id: int, *, timeout: TimeoutArg = NOT_GIVEN) -> ModelInstallJobInfo:
@@ -394,6 +453,18 @@ class HuggingFaceResource(AsyncAPIResource):
         """Remove the server's Hugging Face token; returns the resulting status (``invalid``)."""
         await self._require("hf_login")
         return _hf(await self._request("DELETE", f"{_PREFIX}/hf_login", timeout=timeout))
+
+    async def files(self, repo_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> HuggingFaceRepoFiles:
+        """The model files of a Hugging Face repo (to pick one for ``ivk.models.install``), or that it is
+        a whole diffusers model. :class:`BadRequestError` when there is no such repo."""
+        await self._require("hf_repo_files")
+        return await self._parsed(
+            HuggingFaceRepoFiles,
+            "GET",
+            f"{_PREFIX}/hugging_face",
+            params={"hugging_face_repo": _text(repo_id, "repo_id")},
+            timeout=timeout,
+        )
 
 
 class _ModelsList(ResponseModel):

@@ -9,23 +9,26 @@ from pathlib import Path
 from typing import Any
 
 from .._download import content_disposition_filename, precheck_target, resolve_target, stream_to_file
-from .._errors import ValidationError
+from .._errors import NotFoundError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.boards import UNCATEGORIZED
-from ..types.images import ImageCategory, ImageOrigin, ImageSize, SortOrder
+from ..types.images import ImageCategory, ImageOrigin, ImageSize, ImageWorkflow, SortOrder
 from ..types.videos import (
+    AddVideosToBoardResult,
     DeleteVideosResult,
+    RemoveVideosFromBoardResult,
     StarredVideosResult,
     UnstarredVideosResult,
     VideoDTO,
     VideoNames,
+    VideoUrls,
 )
 from ._base import AsyncAPIResource
 from ._uploads import UploadSource, name_list, read_upload, sniff_mp4
 from .boards import BoardRef, board_id_of
-from .images import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_categories, gallery_filters
+from .images import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_categories, gallery_filters, parse_workflow_reply
 
 __all__ = ["VideosResource"]
 
@@ -233,4 +236,100 @@ class VideosResource(AsyncAPIResource):
             name_list(names, what="video"),
             names_key="video_names",
             timeout=timeout,
+        )
+
+    async def delete_uncategorized(self, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteVideosResult:
+        """Delete every video that is on no board."""
+        await self._require("videos")
+        return await self._parsed(
+            DeleteVideosResult, "DELETE", "/api/v1/videos/uncategorized", timeout=timeout
+        )
+
+    async def update(
+        self,
+        video_name: str,
+        *,
+        starred: bool | None = None,
+        category: ImageCategory | None = None,
+        is_intermediate: bool | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> VideoDTO:
+        """Star or unstar a video, change its category, or its intermediate flag."""
+        await self._require("videos")
+        changes: dict[str, Any] = {}
+        if starred is not None:
+            changes["starred"] = bool(starred)
+        if category is not None:
+            changes["video_category"] = check_categories([category])[0]  # type: ignore[index]
+        if is_intermediate is not None:
+            changes["is_intermediate"] = bool(is_intermediate)
+        if not changes:
+            raise ValidationError("Nothing to update: give starred, category or is_intermediate.")
+        return await self._parsed(VideoDTO, "PATCH", _video_path(video_name), json=changes, timeout=timeout)
+
+    async def exists(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bool:
+        """Whether the server has the video's file (a ``HEAD`` request: nothing is downloaded)."""
+        await self._require("videos")
+        try:
+            await self._request("HEAD", _video_path(video_name, "/full"), timeout=timeout)
+        except NotFoundError:
+            return False
+        return True
+
+    async def urls(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> VideoUrls:
+        """The relative URLs of the video and of its thumbnail."""
+        await self._require("videos")
+        return await self._parsed(VideoUrls, "GET", _video_path(video_name, "/urls"), timeout=timeout)
+
+    async def metadata(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Any] | None:
+        """The InvokeAI metadata stored with the video, or ``None`` when it has none."""
+        await self._require("videos")
+        data = await self._json("GET", _video_path(video_name, "/metadata"), timeout=timeout)
+        return data if isinstance(data, dict) else None
+
+    async def workflow(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageWorkflow:
+        """The workflow and graph that made the video (each ``None`` when unknown), parsed from JSON."""
+        await self._require("videos")
+        response = await self._request("GET", _video_path(video_name, "/workflow"), timeout=timeout)
+        return parse_workflow_reply(response, "video")
+
+    async def add_to_board(
+        self, board: BoardRef, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> AddVideosToBoardResult:
+        """Move videos onto a board (off any other); :data:`UNCATEGORIZED` takes them off theirs."""
+        await self._require("videos")
+        await self._require("video_boards")
+        board_id = board_id_of(board)
+        added: list[str] = []
+        affected: list[str] = []
+        for name in name_list(names, what="video"):
+            if board_id == UNCATEGORIZED:
+                removed = await self._parsed(
+                    RemoveVideosFromBoardResult,
+                    "DELETE",
+                    "/api/v1/videos/board",
+                    json={"video_name": name},
+                    timeout=timeout,
+                )
+                added += removed.removed_videos
+                affected += removed.affected_boards
+                continue
+            result = await self._parsed(
+                AddVideosToBoardResult,
+                "POST",
+                "/api/v1/videos/board",
+                json={"board_id": board_id, "video_name": name},
+                timeout=timeout,
+            )
+            added += result.added_videos
+            affected += result.affected_boards
+        return AddVideosToBoardResult(added_videos=added, affected_boards=list(dict.fromkeys(affected)))
+
+    async def remove_from_board(
+        self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> RemoveVideosFromBoardResult:
+        """Take videos off whatever board they are on (they become uncategorized)."""
+        result = await self.add_to_board(UNCATEGORIZED, names, timeout=timeout)
+        return RemoveVideosFromBoardResult(
+            removed_videos=result.added_videos, affected_boards=result.affected_boards
         )

@@ -14,9 +14,15 @@ __all__ = [
     "AppVersion",
     "AuthStatus",
     "CacheStatus",
+    "ExternalProviderConfig",
+    "ExternalProviderStatus",
+    "GenerationDevice",
     "HealthReport",
+    "ImageMoveJob",
+    "ImageMoveStatus",
     "LoginResult",
     "RuntimeConfig",
+    "SetupResult",
     "User",
 ]
 
@@ -99,6 +105,9 @@ class User(ResponseModel):
     display_name: str | None = None
     is_admin: bool = False
     is_active: bool = True
+    created_at: str | None = None
+    updated_at: str | None = None
+    last_login_at: str | None = None
 
 
 class LoginResult(ResponseModel):
@@ -121,3 +130,52 @@ class HealthReport(ResponseModel):
     latency_ms: float | None = None
     checks: dict[str, bool] = Field(default_factory=dict)
     error: str | None = None
+
+
+class SetupResult(ResponseModel):
+    """The first administrator account, made by ``ivk.auth.setup``."""
+
+    success: bool = True
+    user: User
+
+
+class GenerationDevice(ResponseModel):
+    """A device the server can generate on (``cpu``, ``cuda:0``, ``mps``...) and its display name."""
+
+    device: str
+    name: str = ""
+
+
+class ExternalProviderStatus(ResponseModel):
+    """Whether an external generation provider (an API service) is configured on the server."""
+
+    provider_id: str
+    configured: bool = False
+    message: str | None = None
+
+
+class ExternalProviderConfig(ResponseModel):
+    """An external provider's settings as the server reports them (the API key itself is never sent)."""
+
+    provider_id: str
+    api_key_configured: bool = False
+    base_url: str | None = None
+
+
+class ImageMoveJob(ResponseModel):
+    """One journal entry of a move of image files into the configured subfolder layout."""
+
+    id: int
+    state: str
+    error_message: str | None = None
+
+
+class ImageMoveStatus(ResponseModel):
+    """Whether image files are being moved into the configured subfolder layout, and how many must move."""
+
+    is_running: bool = False
+    operation: str | None = None
+    active_job_id: int | None = None
+    latest_job: ImageMoveJob | None = None
+    last_error: str | None = None
+    needs_move_count: int = 0

@@ -18,6 +18,7 @@ __all__ = [
     "ImageNames",
     "ImageOrigin",
     "ImageSize",
+    "ImageUrls",
     "ImageWorkflow",
     "SortOrder",
     "StarredImagesResult",
@@ -103,3 +104,11 @@ class BulkDownloadResult(ResponseModel):
     item_name: str
     path: Path
     size: int
+
+
+class ImageUrls(ResponseModel):
+    """The relative URLs of an image and of its thumbnail."""
+
+    image_name: str
+    image_url: str
+    thumbnail_url: str

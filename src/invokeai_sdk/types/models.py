@@ -21,8 +21,11 @@ __all__ = [
     "BaseModelType",
     "BulkDeleteFailure",
     "BulkDeleteResult",
+    "BulkReidentifyResult",
+    "DeleteOrphanedModelsResult",
     "FoundModel",
     "HFTokenStatus",
+    "HuggingFaceRepoFiles",
     "InstallProgress",
     "InstallResult",
     "InstallStatus",
@@ -33,6 +36,7 @@ __all__ = [
     "ModelInstallJobInfo",
     "ModelSourceType",
     "ModelType",
+    "OrphanedModel",
     "StarterModel",
     "StarterModelBundle",
     "StarterModels",
@@ -364,3 +368,33 @@ class ModelChanges(RequestModel):
     def to_body(self) -> dict[str, Any]:
         """The JSON body: only the fields that were set."""
         return self.model_dump(mode="json", exclude_unset=True)
+
+
+class OrphanedModel(ResponseModel):
+    """A folder in the models directory that no installed model uses (left behind by a failed install)."""
+
+    path: str
+    absolute_path: str = ""
+    files: list[str] = Field(default_factory=list)
+    size_bytes: int = 0
+
+
+class DeleteOrphanedModelsResult(ResponseModel):
+    """The orphaned folders deleted, and the error of each one that could not be deleted."""
+
+    deleted: list[str] = Field(default_factory=list)
+    errors: dict[str, str] = Field(default_factory=dict)
+
+
+class BulkReidentifyResult(ResponseModel):
+    """Which models were identified again, and why the others failed."""
+
+    succeeded: list[str] = Field(default_factory=list)
+    failed: list[BulkDeleteFailure] = Field(default_factory=list)
+
+
+class HuggingFaceRepoFiles(ResponseModel):
+    """The installable files of a Hugging Face repo (``urls``), or that it is a whole diffusers model."""
+
+    urls: list[str] | None = None
+    is_diffusers: bool = False

@@ -7,11 +7,14 @@ from pydantic import Field
 from .._models import ResponseModel
 
 __all__ = [
+    "AddVideosToBoardResult",
     "DeleteVideosResult",
+    "RemoveVideosFromBoardResult",
     "StarredVideosResult",
     "UnstarredVideosResult",
     "VideoDTO",
     "VideoNames",
+    "VideoUrls",
 ]
 
 
@@ -69,4 +72,26 @@ class UnstarredVideosResult(ResponseModel):
 
     unstarred_videos: list[str] = Field(default_factory=list)
     failed_videos: list[str] = Field(default_factory=list)
+    affected_boards: list[str] = Field(default_factory=list)
+
+
+class VideoUrls(ResponseModel):
+    """The relative URLs of a video and of its thumbnail."""
+
+    video_name: str
+    video_url: str
+    thumbnail_url: str
+
+
+class AddVideosToBoardResult(ResponseModel):
+    """Which videos were moved onto the board, and which boards changed."""
+
+    added_videos: list[str] = Field(default_factory=list)
+    affected_boards: list[str] = Field(default_factory=list)
+
+
+class RemoveVideosFromBoardResult(ResponseModel):
+    """Which videos were taken off their board, and which boards changed."""
+
+    removed_videos: list[str] = Field(default_factory=list)
     affected_boards: list[str] = Field(default_factory=list)

@@ -1,0 +1,174 @@
+"""``ivk.gallery``: images and videos in one feed (as the GUI's gallery shows them), and boards by date."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from .._errors import ValidationError
+from .._pagination import AsyncPage, AsyncPaginator
+from .._types import NOT_GIVEN, TimeoutArg
+from ..types.gallery import DateBoard, GalleryItem, GalleryItemNames, GalleryItemRefs
+from ..types.images import ImageNames, ImageOrigin, SortOrder
+from ._base import AsyncAPIResource
+from ._paths import id_path
+from .boards import BoardRef
+from .images import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_categories, gallery_filters
+
+__all__ = ["GalleryResource"]
+
+_PREFIX = "/api/v1/gallery"
+_BY_DATE = "/api/v1/virtual_boards/by_date"
+
+
+def _date(date: str | dt.date) -> str:
+    text = date.isoformat() if isinstance(date, dt.date) else date
+    try:
+        dt.date.fromisoformat(text)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"A date is a datetime.date or 'YYYY-MM-DD', got {date!r}.") from exc
+    return text
+
+
+def _date_filters(
+    categories: str | Iterable[str] | None, starred_first: bool, order: SortOrder, search: str | None
+) -> dict[str, Any]:
+    if order not in ("asc", "desc"):
+        raise ValidationError(f"order must be 'asc' or 'desc', got {order!r}.")
+    return {
+        "categories": check_categories(categories),
+        "starred_first": starred_first,
+        "order_dir": order.upper(),
+        "search_term": search or None,
+    }
+
+
+class GalleryResource(AsyncAPIResource):
+    """The combined gallery: every image and video in one order, with the same filters as the GUI."""
+
+    def list(
+        self,
+        *,
+        board: BoardRef | None = None,
+        categories: str | Iterable[str] | None = None,
+        is_intermediate: bool | None = None,
+        origin: ImageOrigin | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        offset: int = 0,
+        limit: int = DEFAULT_PAGE_SIZE,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> AsyncPaginator[GalleryItem]:
+        """Images and videos matching every filter. ``await`` it for one page, ``async for`` for all."""
+        if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValidationError(f"offset must be 0 or more and limit 1 to {MAX_PAGE_SIZE}.")
+        params = gallery_filters(
+            board, categories, is_intermediate, origin, starred_first, order, search, origin_param="origin"
+        )
+
+        async def fetch(offset: int, limit: int) -> AsyncPage[GalleryItem]:
+            await self._require("gallery")
+            data = await self._json(
+                "GET",
+                f"{_PREFIX}/items/",
+                params={**params, "offset": offset, "limit": limit},
+                timeout=timeout,
+            )
+            items = [GalleryItem.model_validate(item) for item in data["items"]]
+            return AsyncPage(items, offset=offset, limit=limit, total=data.get("total"), fetch=fetch)
+
+        return AsyncPaginator(fetch, offset=offset, limit=limit)
+
+    async def names(
+        self,
+        *,
+        board: BoardRef | None = None,
+        categories: str | Iterable[str] | None = None,
+        is_intermediate: bool | None = None,
+        origin: ImageOrigin | None = None,
+        created_date: str | dt.date | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> GalleryItemNames:
+        """Every matching image and video name in gallery order; ``created_date`` keeps one day."""
+        await self._require("gallery")
+        params = gallery_filters(
+            board, categories, is_intermediate, origin, starred_first, order, search, origin_param="origin"
+        )
+        params["created_date"] = None if created_date is None else _date(created_date)
+        return await self._parsed(
+            GalleryItemNames, "GET", f"{_PREFIX}/item_names", params=params, timeout=timeout
+        )
+
+    async def refs(
+        self,
+        *,
+        board: BoardRef | None = None,
+        categories: str | Iterable[str] | None = None,
+        is_intermediate: bool | None = None,
+        origin: ImageOrigin | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> GalleryItemRefs:
+        """Like :meth:`names`, each name with its kind (``image`` or ``video``)."""
+        await self._require("gallery")
+        params = gallery_filters(
+            board, categories, is_intermediate, origin, starred_first, order, search, origin_param="origin"
+        )
+        return await self._parsed(
+            GalleryItemRefs, "GET", f"{_PREFIX}/items/names", params=params, timeout=timeout
+        )
+
+    # -- boards by date ("virtual boards") ---------------------------------------------------
+
+    async def dates(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[DateBoard]:
+        """One "board" per day that has images or videos, newest first, with counts and a cover."""
+        await self._require("virtual_boards")
+        return await self._parsed(builtins.list[DateBoard], "GET", _BY_DATE, timeout=timeout)
+
+    async def date_image_names(
+        self,
+        date: str | dt.date,
+        *,
+        categories: str | Iterable[str] | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> ImageNames:
+        """Names of the images made on ``date`` (``YYYY-MM-DD`` or a ``datetime.date``)."""
+        await self._require("virtual_boards")
+        return await self._parsed(
+            ImageNames,
+            "GET",
+            id_path(_BY_DATE, _date(date), "date", "/image_names"),
+            params=_date_filters(categories, starred_first, order, search),
+            timeout=timeout,
+        )
+
+    async def date_items(
+        self,
+        date: str | dt.date,
+        *,
+        categories: str | Iterable[str] | None = None,
+        starred_first: bool = True,
+        order: SortOrder = "desc",
+        search: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> GalleryItemRefs:
+        """Kinds and names of the images and videos made on ``date``."""
+        await self._require("virtual_boards")
+        return await self._parsed(
+            GalleryItemRefs,
+            "GET",
+            id_path(_BY_DATE, _date(date), "date", "/item_names"),
+            params=_date_filters(categories, starred_first, order, search),
+            timeout=timeout,
+        )
