@@ -18,6 +18,7 @@ from ..types.boards import (
     RemoveImagesFromBoardResult,
 )
 from ._base import BATCH_LIMIT, AsyncAPIResource
+from ._categories import check_categories
 from ._uploads import name_list
 
 __all__ = ["BATCH_LIMIT", "BoardRef", "BoardsResource", "board_id_of"]
@@ -177,8 +178,6 @@ class BoardsResource(AsyncAPIResource):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> builtins.list[str]:
         """Names of every image on a board (or, for :data:`UNCATEGORIZED`, on no board)."""
-        from .images import check_categories
-
         return await self._parsed(
             builtins.list[str],
             "GET",

@@ -20,7 +20,6 @@ from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.boards import UNCATEGORIZED
 from ..types.images import (
-    IMAGE_CATEGORIES,
     BulkDownloadResult,
     DeleteImagesResult,
     ImageCategory,
@@ -35,6 +34,7 @@ from ..types.images import (
     UnstarredImagesResult,
 )
 from ._base import AsyncAPIResource
+from ._categories import check_categories
 from ._uploads import UploadSource, name_list, read_upload, sniff_image
 from .boards import BATCH_LIMIT, BoardRef, BoardsResource, board_id_of
 
@@ -46,17 +46,6 @@ __all__ = ["DEFAULT_PAGE_SIZE", "ImagesResource", "check_categories", "gallery_f
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 MAX_RESIZE_PIXELS = 4096 * 4096
-
-
-def check_categories(categories: str | Iterable[str] | None) -> list[str] | None:
-    """``categories`` as a list of known image categories (``None`` stays ``None``)."""
-    if categories is None:
-        return None
-    items = [categories] if isinstance(categories, str) else list(categories)
-    unknown = [c for c in items if c not in IMAGE_CATEGORIES]
-    if unknown:
-        raise ValidationError(f"Unknown image categories {unknown}: use {sorted(IMAGE_CATEGORIES)}.")
-    return items
 
 
 def gallery_filters(

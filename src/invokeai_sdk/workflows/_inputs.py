@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from jsonpath_ng.parser import parse as jsonpath_parse
 
@@ -20,15 +20,22 @@ from .._invocation_schema import FieldSpec, InvocationSchemas, start_case
 from ._validate import check_form
 from ._values import coerce_value
 
-if TYPE_CHECKING:
-    from ._document import WorkflowDocument
-
 __all__ = ["InputKey", "WorkflowInput", "WorkflowInputs", "discover_fields"]
 
 InputKey = int | str | tuple[str, str]
 """How an input is named: its index, its label, or ``(node_id, field_name)``."""
 
 _SKIPPED_ELEMENTS = frozenset({"text", "heading", "divider"})
+
+
+class InputStore(Protocol):
+    """Where input values live (the workflow document): read one, write one already coerced."""
+
+    def get_value(self, item: WorkflowInput) -> Any:
+        """The current value of ``item``."""
+        ...
+
+    def _write(self, item: WorkflowInput, value: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,7 @@ def build_inputs(doc: Mapping[str, Any], schemas: InvocationSchemas | None) -> l
 class WorkflowInputs:
     """The inputs of a :class:`WorkflowDocument`, indexable by position, label or ``(node_id, field)``."""
 
-    def __init__(self, document: WorkflowDocument, inputs: list[WorkflowInput]) -> None:
+    def __init__(self, document: InputStore, inputs: list[WorkflowInput]) -> None:
         self._document = document
         self._inputs = inputs
 
