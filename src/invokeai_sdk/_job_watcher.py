@@ -8,7 +8,8 @@ reconnect or a cleared queue triggers an immediate poll. Without events (trio, s
 same poll alone settles the waits; a refused socket is tried again after ``EVENTS_RETRY_AFTER`` s.
 
 No wait can hang on a broken server: a poll the server refuses for good (401, 403, 404 on the queue,
-...) or ``MAX_POLL_FAILURES`` failed polls in a row end the waits with that error.
+...) ends the waits with that error, and so do polls failing in a row for ``GIVE_UP_AFTER`` seconds
+(a deadline in time, whatever each failed poll spent on the transport's own retries).
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ log = logging.getLogger("invokeai_sdk.jobs")
 
 POLL_INTERVAL = 1.0
 """Seconds between REST polls of the items being waited for."""
-MAX_POLL_FAILURES = 30
-"""Failed polls in a row (about half a minute of an unreachable server) after which waits end."""
+GIVE_UP_AFTER = 30.0
+"""Seconds of polls failing in a row (an unreachable server) after which the waits end with the error."""
 EVENTS_RETRY_AFTER = 30.0
 """Seconds after a failed subscription before the watcher tries the event socket again."""
 _TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -111,6 +112,9 @@ class JobWatcher:
         self._start_lock: asyncio.Lock | None = None
         self._events_failed_at: float | None = None
         self._poll_failures = 0
+        self._failing_since: float | None = None
+        self.give_up_after = GIVE_UP_AFTER
+        """Seconds of failing polls after which waits end (a knob for tests; default ``GIVE_UP_AFTER``)."""
         self._closed = False
         self.polls = 0
         """How many REST polls this watcher sent (for tests and benchmarks)."""
@@ -258,6 +262,7 @@ class JobWatcher:
 
     async def _poll_guarded(self, item_ids: list[int]) -> None:
         """Poll, riding out transient failures; end the waits when the server refuses for good."""
+        started = anyio.current_time()
         try:
             await self._poll_once(item_ids)
         except Exception as exc:
@@ -266,17 +271,23 @@ class JobWatcher:
                 error.__cause__ = exc
                 exc = error
             self._poll_failures += 1
+            if self._failing_since is None:
+                self._failing_since = started
             permanent = not isinstance(exc, APIConnectionError) and not (
                 isinstance(exc, APIStatusError) and exc.status_code in _TRANSIENT_STATUSES
             )
-            if permanent or self._poll_failures >= MAX_POLL_FAILURES:
+            failing_for = anyio.current_time() - self._failing_since
+            if permanent or failing_for >= self.give_up_after:
                 log.warning("polling queue items failed; ending the waits: %s", exc)
                 for item_id in item_ids:
                     self._settle(item_id, Outcome("unknown", error=exc))
+                if not self._waiters:  # a later wait gets its own deadline
+                    self._poll_failures, self._failing_since = 0, None
             else:
                 log.info("polling queue items failed (%d in a row): %s", self._poll_failures, exc)
         else:
             self._poll_failures = 0
+            self._failing_since = None
 
     async def _poll_once(self, item_ids: list[int]) -> None:
         if not item_ids:

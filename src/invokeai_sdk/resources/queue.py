@@ -403,9 +403,12 @@ class _IdsPage(AsyncPage[QueueItem]):
         return await self._fetch(self.offset + self._raw, self.limit)
 
 
+_MAX_ITEM_ID = 2**63 - 1  # the server keeps item ids in SQLite INTEGER (signed 64-bit)
+
+
 def _item_id(item_id: Any) -> int:
-    if isinstance(item_id, bool) or not isinstance(item_id, int) or item_id < 0:
-        raise ValidationError(f"a queue item id must be a non-negative int, got {item_id!r}")
+    if isinstance(item_id, bool) or not isinstance(item_id, int) or not 0 <= item_id <= _MAX_ITEM_ID:
+        raise ValidationError(f"a queue item id must be an int from 0 to 2**63 - 1, got {item_id!r}")
     return item_id
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import os
 import random
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,18 +41,27 @@ class WorkflowsResource(WorkflowLibrary):
 
         A :class:`WorkflowDocument` given is copied (with its values) and bound to this server.
         """
-        features = await self._client.app.features(timeout=timeout)
         if isinstance(source, WorkflowDocument):
-            return source.copy().bind(features.invocations)
-        if isinstance(source, str) and not source.lstrip().startswith("{") and not _is_file(source):
+            doc = source.copy()
+        elif isinstance(source, str) and _is_library_id(source):
             try:
                 record = await self.get(source, timeout=timeout)
             except NotFoundError as exc:
                 raise WorkflowError(
                     f"{source!r} is neither a workflow file nor a library workflow id"
                 ) from exc
-            return record.document().bind(features.invocations)
-        return WorkflowDocument.load(source).bind(features.invocations)
+            doc = record.document()
+        elif isinstance(source, str) and not source.lstrip().startswith(("{", "[")) and not _is_file(source):
+            # refused before anything is sent: no file by that name, and no library id looks like it
+            raise WorkflowError(
+                f"{source[:200]!r} is neither workflow JSON, a workflow file nor a library id"
+            )
+        elif isinstance(source, str) and source.lstrip().startswith("["):
+            doc = WorkflowDocument.from_json(source)  # JSON, but not an object: raises WorkflowError
+        else:
+            doc = WorkflowDocument.load(source)  # malformed JSON or files raise here, before any request
+        features = await self._client.app.features(timeout=timeout)
+        return doc.bind(features.invocations)
 
     async def from_image(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowDocument:
         """The workflow embedded in an image (outputs of workflow runs carry it), bound to this server.
@@ -257,6 +267,15 @@ class WorkflowsResource(WorkflowLibrary):
         batch = await self._batch_of(document, board, sweep, zip, runs, origin, destination, timeout)
         handle = await self._client.queue.enqueue(batch, prepend=prepend, timeout=timeout)
         return WorkflowRun(handle, document)
+
+
+_LIBRARY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}")
+"""What a library workflow id looks like (``default_<uuid>``, a uuid): one token of id characters."""
+
+
+def _is_library_id(source: str) -> bool:
+    """True for text shaped like a library workflow id that is not also a local file."""
+    return _LIBRARY_ID.fullmatch(source) is not None and not _is_file(source)
 
 
 def _is_file(source: str) -> bool:
