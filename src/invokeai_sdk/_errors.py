@@ -5,7 +5,8 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
 
     InvokeAIError
     ├── APIConnectionError            the server could not be reached or the connection broke
-    │   └── APITimeoutError           the request timed out
+    │   ├── APITimeoutError           the request timed out
+    │   └── EnqueueError              an enqueue's reply was lost and the batch is not on the server
     ├── APIStatusError                the server answered with a 4xx/5xx status
     │   ├── BadRequestError                 400
     │   ├── AuthenticationError             401
@@ -45,6 +46,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "EnqueueError",
     "AuthenticationError",
     "BadRequestError",
     "BatchDataError",
@@ -91,6 +93,22 @@ class APITimeoutError(APIConnectionError):
 
     def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
         super().__init__(message, request=request)
+
+
+class EnqueueError(APIConnectionError):
+    """An enqueue whose reply was lost, and whose batch the SDK could not find on the server afterwards.
+
+    ``batch_id`` is the id the SDK gave the batch (also in the message): search the queue for it before
+    submitting again. ``enqueued`` is ``False`` when the server was asked and holds no item of the
+    batch (or the request never left), ``None`` when the server could not be asked.
+    """
+
+    def __init__(
+        self, message: str, *, batch_id: str, enqueued: bool | None, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+        self.batch_id = batch_id
+        self.enqueued = enqueued
 
 
 class ErrorDetail:
