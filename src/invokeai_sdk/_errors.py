@@ -29,6 +29,7 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
     ├── JobError                      a queued job did not complete
     │   ├── JobFailedError            it failed (server's error type, message, traceback)
     │   └── JobCanceledError          it was canceled
+    │       └── JobDeletedError       it was deleted, or the queue cleared, while waited on
     ├── InstallFailedError            a model install job failed
     │   └── InstallCanceledError      it was cancelled
     ├── BulkDownloadError             the server could not build a bulk zip
@@ -62,6 +63,7 @@ __all__ = [
     "InvalidModelSourceError",
     "InvokeAIError",
     "JobCanceledError",
+    "JobDeletedError",
     "JobError",
     "JobFailedError",
     "NotFoundError",
@@ -260,12 +262,23 @@ class BatchDataError(ValidationError):
 
 
 class JobError(InvokeAIError):
-    """A queued job (queue item) did not complete."""
+    """A queued job (queue item) did not complete.
 
-    def __init__(self, message: str, *, item_id: int | None = None, batch_id: str | None = None) -> None:
+    ``settled_by`` tells how the wait learnt it: ``"event"`` (a queue event) or ``"poll"`` (a REST poll).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        item_id: int | None = None,
+        batch_id: str | None = None,
+        settled_by: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.item_id = item_id
         self.batch_id = batch_id
+        self.settled_by = settled_by
 
 
 class JobFailedError(JobError):
@@ -280,8 +293,9 @@ class JobFailedError(JobError):
         error_type: str | None = None,
         error_message: str | None = None,
         error_traceback: str | None = None,
+        settled_by: str | None = None,
     ) -> None:
-        super().__init__(message, item_id=item_id, batch_id=batch_id)
+        super().__init__(message, item_id=item_id, batch_id=batch_id, settled_by=settled_by)
         self.error_type = error_type
         self.error_message = error_message
         self.error_traceback = error_traceback
@@ -289,6 +303,14 @@ class JobFailedError(JobError):
 
 class JobCanceledError(JobError):
     """A queue item was canceled before it completed."""
+
+
+class JobDeletedError(JobCanceledError):
+    """A queue item was deleted (or the queue cleared) before it completed: it no longer exists.
+
+    A ``JobCanceledError`` too: the server cancels an unfinished item it deletes (a wait that saw
+    that cancel's event raises ``JobCanceledError`` itself).
+    """
 
 
 class InstallFailedError(InvokeAIError):

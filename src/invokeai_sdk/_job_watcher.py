@@ -31,6 +31,7 @@ from ._errors import (
     InvokeAIError,
     NotFoundError,
 )
+from ._types import SettledBy
 from .events._connection import get_connection
 from .events._stream import CallbackStream, EventFilter
 from .events._types import (
@@ -46,7 +47,7 @@ from .types.queue import TERMINAL_STATUSES, QueueItem
 if TYPE_CHECKING:
     from ._client import AsyncInvokeAI
 
-__all__ = ["POLL_INTERVAL", "JobWatcher", "Outcome", "get_watcher"]
+__all__ = ["POLL_INTERVAL", "JobWatcher", "Outcome", "SettledBy", "get_watcher"]
 
 log = logging.getLogger("invokeai_sdk.jobs")
 
@@ -74,6 +75,8 @@ class Outcome:
     error_traceback: str | None = None
     error: InvokeAIError | None = None
     """Why the outcome is ``unknown``: the error the last poll raised."""
+    settled_by: SettledBy | None = None
+    """``"event"``: a queue event told the outcome; ``"poll"``: a REST poll found it (``None``: closed)."""
 
 
 class _Waiter:
@@ -118,6 +121,8 @@ class JobWatcher:
         self._closed = False
         self.polls = 0
         """How many REST polls this watcher sent (for tests and benchmarks)."""
+        self.use_events = True
+        """False: never subscribe, settle every wait by polling (tests of the poll path)."""
 
     @property
     def listening(self) -> bool:
@@ -129,7 +134,7 @@ class JobWatcher:
 
     async def start(self) -> bool:
         """Subscribe to the queue's events (rooms joined on return); False when events are unavailable."""
-        if _library() != "asyncio":
+        if _library() != "asyncio" or not self.use_events:
             return False
         if self.listening:
             return True
@@ -164,11 +169,17 @@ class JobWatcher:
             if event.item_id is not None and event.status in TERMINAL_STATUSES:
                 self._settle(
                     event.item_id,
-                    Outcome(event.status, event.error_type, event.error_message, event.error_traceback),
+                    Outcome(
+                        event.status,
+                        event.error_type,
+                        event.error_message,
+                        event.error_traceback,
+                        settled_by="event",
+                    ),
                 )
         elif isinstance(event, QueueItemsCanceledEvent):
             for item_id in event.canceled_item_ids:
-                self._settle(item_id, Outcome("canceled"))
+                self._settle(item_id, Outcome("canceled", settled_by="event"))
         elif isinstance(event, ReconnectedEvent | DisconnectedEvent | QueueClearedEvent):
             self._wake_poller()  # events may have been missed (or stopped): ask the server now
 
@@ -280,7 +291,7 @@ class JobWatcher:
             if permanent or failing_for >= self.give_up_after:
                 log.warning("polling queue items failed; ending the waits: %s", exc)
                 for item_id in item_ids:
-                    self._settle(item_id, Outcome("unknown", error=exc))
+                    self._settle(item_id, Outcome("unknown", error=exc, settled_by="poll"))
                 if not self._waiters:  # a later wait gets its own deadline
                     self._poll_failures, self._failing_since = 0, None
             else:
@@ -303,22 +314,22 @@ class JobWatcher:
             for item_id in chunk:
                 summary = found.get(item_id)
                 if summary is None:
-                    self._settle(item_id, Outcome("deleted"))
+                    self._settle(item_id, Outcome("deleted", settled_by="poll"))
                 elif summary.status == "failed":
                     self._settle(item_id, await self._failure(queue, item_id))
                 elif summary.status in TERMINAL_STATUSES:
-                    self._settle(item_id, Outcome(summary.status))
+                    self._settle(item_id, Outcome(summary.status, settled_by="poll"))
 
     async def _failure(self, queue: Any, item_id: int) -> Outcome:
         """The failed item's error details; without them (item gone, GET failed) just ``failed``."""
         try:
             item: QueueItem = await queue.get(item_id, queue_id=self.queue_id)
         except NotFoundError:
-            return Outcome("failed")
+            return Outcome("failed", settled_by="poll")
         except InvokeAIError as exc:
             log.info("could not read the error of failed queue item %d: %s", item_id, exc)
-            return Outcome("failed")
-        return Outcome("failed", item.error_type, item.error_message, item.error_traceback)
+            return Outcome("failed", settled_by="poll")
+        return Outcome("failed", item.error_type, item.error_message, item.error_traceback, settled_by="poll")
 
     async def aclose(self) -> None:
         """Stop listening and polling; pending waits end at once with the ``closed`` outcome."""

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from invokeai_sdk._features import ServerFeatures
     from invokeai_sdk._pagination import AsyncPage, AsyncPaginator
-    from invokeai_sdk._types import NotGiven, TimeoutArg
+    from invokeai_sdk._types import NotGiven, SettledBy, TimeoutArg
     from invokeai_sdk.events._resource import EventsResource
     from invokeai_sdk.events._stream import EventFilter, EventStream
     from invokeai_sdk.events._types import Event, InvocationProgressEvent
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from invokeai_sdk.resources.auth import AuthResource
     from invokeai_sdk.resources.boards import BoardRef, BoardsResource
     from invokeai_sdk.resources.images import ImagesResource
-    from invokeai_sdk.resources.model_install import InstallJob, SettledBy
+    from invokeai_sdk.resources.model_install import InstallJob
     from invokeai_sdk.resources.models import HuggingFaceResource, ModelOrder, ModelsResource
     from invokeai_sdk.resources.queue import QueueResource
     from invokeai_sdk.resources.videos import VideosResource
@@ -2070,6 +2070,12 @@ class SyncJobHandle(SyncObject):
     def origin(self) -> str | None:
         """The async object's ``origin``."""
         return self._target.origin
+
+    @property
+    def settled_by(self) -> SettledBy | None:
+        """How the last :meth:`wait` (or the batch's) learnt the job's end: ``"event"`` (a queue event)
+        or ``"poll"`` (a REST poll: before any event, or without events); ``None`` before a wait ended."""
+        return self._target.settled_by
 
     def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> str:
         """Wait until the job is finished; return ``"completed"``.
