@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
+import respx
 
 from invokeai_sdk import AsyncInvokeAI, ValidationError
 from invokeai_sdk._redact import RedactSecrets, redact, register
 from invokeai_sdk._transport import Credentials, segment
+from invokeai_sdk.resources.model_install import InstallJob
+from invokeai_sdk.types.models import ModelInstallJobInfo
 
 
 @pytest.mark.parametrize("bad", ["", ".", ".."])
@@ -46,3 +50,34 @@ async def test_a_url_too_long_for_httpx_is_a_validation_error() -> None:
             await ivk.images.get("x" * 100_000)
         with pytest.raises(ValidationError):
             await ivk.queue.counts_by_destination("d" * 100_000)
+
+
+@respx.mock
+async def test_pause_and_resume_of_a_download_send_their_posts() -> None:
+    # Why a mock: pausing and resuming act on downloads (URL / Hugging Face sources); the offline test
+    # server refuses loopback URLs and has no network. The real-server test proves pause on a waiting
+    # local install and the typed errors (tests/integration/test_public_methods.py).
+    base = "http://invoke.test"
+    paths = ["/api/v2/models/install", "/api/v2/models/install/{id}/pause"]
+    respx.get(f"{base}/openapi.json").mock(
+        return_value=httpx.Response(200, json={"paths": {p: {"post": {}} for p in paths}})
+    )
+    respx.get(f"{base}/api/v1/app/version").mock(return_value=httpx.Response(200, json={"version": "6.14.2"}))
+    info = {
+        "id": 5,
+        "status": "downloading",
+        "source": {"url": "https://example.invalid/m.safetensors", "type": "url"},
+        "config_in": {},
+        "inplace": False,
+    }
+    pause = respx.post(f"{base}/api/v2/models/install/5/pause").mock(
+        return_value=httpx.Response(201, json={**info, "status": "paused"})
+    )
+    resume = respx.post(f"{base}/api/v2/models/install/5/resume").mock(
+        return_value=httpx.Response(201, json={**info, "status": "waiting"})
+    )
+    async with AsyncInvokeAI(base, max_retries=0) as ivk:
+        job = InstallJob(ivk.models, ModelInstallJobInfo.model_validate(info))
+        await job.pause()
+        await job.resume()
+    assert pause.call_count == 1 and resume.call_count == 1
