@@ -166,3 +166,11 @@ async def test_logout_on_a_multi_user_server_forgets_the_session(multiuser_serve
         assert creds.token is None and creds.password is None
         with pytest.raises(AuthenticationError):  # no token, and no password to log in again
             await ivk.auth.me()
+
+
+async def test_openapi_prepare_and_bind_models_called_directly(ivk: AsyncInvokeAI) -> None:
+    document = await ivk.app.openapi()
+    assert "/api/v1/queue/{queue_id}/enqueue_batch" in document["paths"]
+    doc = await ivk.workflows.prepare(str(SHIPPED / "blur-to-board.json"))
+    assert doc.pending == {} and doc.schemas is not None
+    assert await ivk.workflows.bind_models(doc) == []  # a model-free workflow: nothing to re-point
