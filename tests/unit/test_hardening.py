@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import httpx
 import pytest
 import respx
 
-from invokeai_sdk import AsyncInvokeAI, ValidationError
+from invokeai_sdk import AsyncInvokeAI, EnqueueError, ValidationError
 from invokeai_sdk._redact import RedactSecrets, redact, register
 from invokeai_sdk._transport import Credentials, segment
+from invokeai_sdk.resources import queue as queue_module
 from invokeai_sdk.resources.model_install import InstallJob
 from invokeai_sdk.types.models import ModelInstallJobInfo
+
+from .test_queue import BASE as QUEUE_BASE
+from .test_queue import GRAPH as QUEUE_GRAPH
+from .test_queue import _mock_server as mock_queue_server
 
 
 @pytest.mark.parametrize("bad", ["", ".", ".."])
@@ -81,3 +87,56 @@ async def test_pause_and_resume_of_a_download_send_their_posts() -> None:
         await job.pause()
         await job.resume()
     assert pause.call_count == 1 and resume.call_count == 1
+
+
+def _status(batch_id: str, total: int) -> dict[str, object]:
+    counts = dict.fromkeys(("pending", "in_progress", "completed", "failed", "canceled"), 0)
+    return {"queue_id": "default", "batch_id": batch_id, "total": total, **counts, "pending": total}
+
+
+@pytest.mark.parametrize("arrived", [True, False])
+async def test_a_lost_enqueue_reply_is_looked_up_by_its_batch_id(
+    arrived: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Why respx: the real-server trials (tests/integration/test_enqueue_exactly_once.py) drop replies
+    # the server did send; a reply lost when the request did not get through cannot be made there.
+    monkeypatch.setattr(queue_module, "_LOST_REPLY_LOOKUPS", (0.0, 0.0, 0.0))
+    async with respx.mock(base_url=QUEUE_BASE, assert_all_called=False) as router:
+        enqueue = mock_queue_server(router)
+        enqueue.side_effect = httpx.ReadError("reset")
+        status = router.get(path__regex=r"/api/v1/queue/default/b/(?P<batch>[^/]+)/status").mock(
+            side_effect=lambda request, batch: httpx.Response(200, json=_status(batch, 1 if arrived else 0))
+        )
+        router.get("/api/v1/queue/default/list_all").mock(
+            side_effect=lambda request: httpx.Response(200, json=[_item(7, sent_batch_id())])
+        )
+
+        def sent_batch_id() -> str:
+            return str(json.loads(enqueue.calls.last.request.content)["batch"]["batch_id"])
+
+        async with AsyncInvokeAI(QUEUE_BASE, max_retries=3) as ivk:
+            if arrived:
+                handle = await ivk.queue.enqueue(QUEUE_GRAPH)
+                assert handle.batch_id == sent_batch_id() and handle.item_ids == [7]
+            else:
+                with pytest.raises(EnqueueError) as caught:
+                    await ivk.queue.enqueue(QUEUE_GRAPH)
+                assert caught.value.enqueued is False and caught.value.batch_id == sent_batch_id()
+                assert sent_batch_id() in str(caught.value)
+                assert status.call_count == 3  # looked for it each time before giving up
+        assert enqueue.call_count == 1  # never resent
+
+
+def _item(item_id: int, batch_id: str) -> dict[str, object]:
+    return {
+        "item_id": item_id,
+        "status": "pending",
+        "batch_id": batch_id,
+        "queue_id": "default",
+        "session_id": "s",
+        "priority": 0,
+        "session": {"id": "s", "graph": {}, "execution_graph": {}, "results": {}, "errors": {}},
+        "created_at": "2026-01-01T00:00:00",
+        "updated_at": "2026-01-01T00:00:00",
+        "field_values": None,
+    }

@@ -1159,7 +1159,10 @@ class SyncWorkflowsResource(SyncResource):
     def load(self, source: WorkflowLike, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowDocument:
         """A document typed with this server's node schemas, from a path, JSON, dict or library id.
 
-        A :class:`WorkflowDocument` given is copied (with its values) and bound to this server.
+        A :class:`WorkflowDocument` given is copied (with its values) and bound to this server. Only text
+        shaped like a library id (one token such as ``default_<uuid>``) that is not a local file is looked
+        up on the server; malformed JSON, a JSON value that is not an object, and text that is neither
+        a file nor id-shaped raise :class:`WorkflowError` before anything is sent.
         """
         return _call(self._target.load, source, timeout=timeout)
 
