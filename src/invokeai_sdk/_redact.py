@@ -45,6 +45,10 @@ _PATTERNS = (
     re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),  # a JSON Web Token
     re.compile(r"(?i)(bearer\s+)[^\s'\",;]+"),
     re.compile(r"(?i)(invokeai_media_token=)[^\s'\",;]+"),
+    # a header as httpcore logs it, (b'x-refreshed-token', b'...'), or as text, x-refreshed-token: ...
+    re.compile(r"(?i)(x-refreshed-token['\"]?\s*[:,]\s*b?['\"]?)[^\s'\",;)]+"),
+    # "token" / "password" / "access_token" keys of JSON or dict text (the Socket.IO auth packet)
+    re.compile(r"(?i)([\"'](?:token|access_token|password)[\"']\s*:\s*[\"'])[^\"']+"),
 )
 
 

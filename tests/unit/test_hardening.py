@@ -38,6 +38,10 @@ def test_redact_masks_tokens_cookies_and_known_secrets() -> None:
     assert jwt not in redact(f"(b'x-refreshed-token', b'{jwt}')")
     assert "abc123" not in redact("set-cookie: invokeai_media_token=abc123; Path=/")
     assert "opaque" not in redact("Authorization: Bearer opaque")
+    assert "opaque" not in redact("[(b'x-refreshed-token', b'opaque'), (b'date', b'x')]")
+    assert "opaque" not in redact('Sending packet MESSAGE data 0{"token":"opaque"}')
+    assert "opaque" not in redact("{'email': 'a@b.c', 'password': 'opaque'}")
+    assert redact("GET /api/v1/queue/default/status 200") == "GET /api/v1/queue/default/status 200"
     holder = Credentials(token="plain-session-token", email="a@b.c", password="hunter22")
 
     register(holder)
