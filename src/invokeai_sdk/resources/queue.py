@@ -84,7 +84,10 @@ class QueueResource(AsyncAPIResource):
         schemas first: a bad item raises :class:`BatchDataError` and nothing is sent. Without an
         ``origin`` the batch gets a unique one. The queue's events are subscribed to *before* the
         batch is sent, so ``wait()`` on the returned handle cannot miss the outcome. An enqueue is
-        never retried (the server cannot tell a retry from a second submission).
+        never retried (the server cannot tell a retry from a second submission); instead the batch
+        gets a new ``batch_id`` (one given in the batch is kept: it must be new), and when the reply is
+        lost the batch is looked up by it: the handle is returned if it arrived, else
+        :class:`EnqueueError` (with ``batch_id`` and ``enqueued``) is raised.
         """
         from .._job_watcher import get_watcher
         from ..jobs import BatchHandle
