@@ -77,8 +77,8 @@ def server() -> Iterator[ServerInfo]:
 
 
 @pytest.fixture(scope="session")
-def multiuser_server() -> Iterator[ServerInfo]:
-    """A second server with ``multiuser: true`` and an admin account already set up."""
+def multiuser_session_server() -> Iterator[ServerInfo]:
+    """A second server with ``multiuser: true`` and an admin account already set up (not cleaned)."""
     url = os.environ.get("INVOKEAI_TEST_MULTIUSER_BASE_URL")
     if url:
         yield ServerInfo(
@@ -129,6 +129,24 @@ def clean_server(base_url: str, headers: dict[str, str] | None = None) -> None:
         http.delete("/api/v2/models/install")
         resumed = http.put("/api/v1/queue/default/processor/resume")
         resumed.raise_for_status()
+
+
+def admin_headers(info: ServerInfo) -> dict[str, str]:
+    """``Authorization`` for the multi-user server's admin (a fresh login)."""
+    with httpx.Client(base_url=info.base_url, timeout=60) as http:
+        login = http.post(
+            "/api/v1/auth/login", json={"email": info.admin_email, "password": info.admin_password}
+        )
+        login.raise_for_status()
+        return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+@pytest.fixture
+def multiuser_server(multiuser_session_server: ServerInfo) -> Iterator[ServerInfo]:
+    """The multi-user server, emptied (as its admin) before and after the test."""
+    clean_server(multiuser_session_server.base_url, admin_headers(multiuser_session_server))
+    yield multiuser_session_server
+    clean_server(multiuser_session_server.base_url, admin_headers(multiuser_session_server))
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
 
     InvokeAIError
     ├── APIConnectionError            the server could not be reached or the connection broke
-    │   └── APITimeoutError           the request timed out
+    │   ├── APITimeoutError           the request timed out
+    │   └── EnqueueError              an enqueue's reply was lost and the batch is not on the server
     ├── APIStatusError                the server answered with a 4xx/5xx status
     │   ├── BadRequestError                 400
     │   ├── AuthenticationError             401
@@ -28,6 +29,7 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
     ├── JobError                      a queued job did not complete
     │   ├── JobFailedError            it failed (server's error type, message, traceback)
     │   └── JobCanceledError          it was canceled
+    │       └── JobDeletedError       it was deleted, or the queue cleared, while waited on
     ├── InstallFailedError            a model install job failed
     │   └── InstallCanceledError      it was cancelled
     ├── BulkDownloadError             the server could not build a bulk zip
@@ -45,6 +47,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "EnqueueError",
     "AuthenticationError",
     "BadRequestError",
     "BatchDataError",
@@ -60,6 +63,7 @@ __all__ = [
     "InvalidModelSourceError",
     "InvokeAIError",
     "JobCanceledError",
+    "JobDeletedError",
     "JobError",
     "JobFailedError",
     "NotFoundError",
@@ -91,6 +95,22 @@ class APITimeoutError(APIConnectionError):
 
     def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
         super().__init__(message, request=request)
+
+
+class EnqueueError(APIConnectionError):
+    """An enqueue whose reply was lost, and whose batch the SDK could not find on the server afterwards.
+
+    ``batch_id`` is the id the SDK gave the batch (also in the message): search the queue for it before
+    submitting again. ``enqueued`` is ``False`` when the server was asked and holds no item of the
+    batch (or the request never left), ``None`` when the server could not be asked.
+    """
+
+    def __init__(
+        self, message: str, *, batch_id: str, enqueued: bool | None, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+        self.batch_id = batch_id
+        self.enqueued = enqueued
 
 
 class ErrorDetail:
@@ -242,12 +262,23 @@ class BatchDataError(ValidationError):
 
 
 class JobError(InvokeAIError):
-    """A queued job (queue item) did not complete."""
+    """A queued job (queue item) did not complete.
 
-    def __init__(self, message: str, *, item_id: int | None = None, batch_id: str | None = None) -> None:
+    ``settled_by`` tells how the wait learnt it: ``"event"`` (a queue event) or ``"poll"`` (a REST poll).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        item_id: int | None = None,
+        batch_id: str | None = None,
+        settled_by: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.item_id = item_id
         self.batch_id = batch_id
+        self.settled_by = settled_by
 
 
 class JobFailedError(JobError):
@@ -262,8 +293,9 @@ class JobFailedError(JobError):
         error_type: str | None = None,
         error_message: str | None = None,
         error_traceback: str | None = None,
+        settled_by: str | None = None,
     ) -> None:
-        super().__init__(message, item_id=item_id, batch_id=batch_id)
+        super().__init__(message, item_id=item_id, batch_id=batch_id, settled_by=settled_by)
         self.error_type = error_type
         self.error_message = error_message
         self.error_traceback = error_traceback
@@ -271,6 +303,14 @@ class JobFailedError(JobError):
 
 class JobCanceledError(JobError):
     """A queue item was canceled before it completed."""
+
+
+class JobDeletedError(JobCanceledError):
+    """A queue item was deleted (or the queue cleared) before it completed: it no longer exists.
+
+    A ``JobCanceledError`` too: the server cancels an unfinished item it deletes (a wait that saw
+    that cancel's event raises ``JobCanceledError`` itself).
+    """
 
 
 class InstallFailedError(InvokeAIError):

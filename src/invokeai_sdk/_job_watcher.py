@@ -8,7 +8,8 @@ reconnect or a cleared queue triggers an immediate poll. Without events (trio, s
 same poll alone settles the waits; a refused socket is tried again after ``EVENTS_RETRY_AFTER`` s.
 
 No wait can hang on a broken server: a poll the server refuses for good (401, 403, 404 on the queue,
-...) or ``MAX_POLL_FAILURES`` failed polls in a row end the waits with that error.
+...) ends the waits with that error, and so do polls failing in a row for ``GIVE_UP_AFTER`` seconds
+(a deadline in time, whatever each failed poll spent on the transport's own retries).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ._errors import (
     InvokeAIError,
     NotFoundError,
 )
+from ._types import SettledBy
 from .events._connection import get_connection
 from .events._stream import CallbackStream, EventFilter
 from .events._types import (
@@ -45,14 +47,14 @@ from .types.queue import TERMINAL_STATUSES, QueueItem
 if TYPE_CHECKING:
     from ._base_client import BaseClient
 
-__all__ = ["POLL_INTERVAL", "JobWatcher", "Outcome", "get_watcher"]
+__all__ = ["POLL_INTERVAL", "JobWatcher", "Outcome", "SettledBy", "get_watcher"]
 
 log = logging.getLogger("invokeai_sdk.jobs")
 
 POLL_INTERVAL = 1.0
 """Seconds between REST polls of the items being waited for."""
-MAX_POLL_FAILURES = 30
-"""Failed polls in a row (about half a minute of an unreachable server) after which waits end."""
+GIVE_UP_AFTER = 30.0
+"""Seconds of polls failing in a row (an unreachable server) after which the waits end with the error."""
 EVENTS_RETRY_AFTER = 30.0
 """Seconds after a failed subscription before the watcher tries the event socket again."""
 _TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -73,6 +75,8 @@ class Outcome:
     error_traceback: str | None = None
     error: InvokeAIError | None = None
     """Why the outcome is ``unknown``: the error the last poll raised."""
+    settled_by: SettledBy | None = None
+    """``"event"``: a queue event told the outcome; ``"poll"``: a REST poll found it (``None``: closed)."""
 
 
 class _Waiter:
@@ -105,9 +109,14 @@ class JobWatcher:
         self._start_lock: asyncio.Lock | None = None
         self._events_failed_at: float | None = None
         self._poll_failures = 0
+        self._failing_since: float | None = None
+        self.give_up_after = GIVE_UP_AFTER
+        """Seconds of failing polls after which waits end (a knob for tests; default ``GIVE_UP_AFTER``)."""
         self._closed = False
         self.polls = 0
         """How many REST polls this watcher sent (for tests and benchmarks)."""
+        self.use_events = True
+        """False: never subscribe, settle every wait by polling (tests of the poll path)."""
 
     @property
     def listening(self) -> bool:
@@ -119,7 +128,7 @@ class JobWatcher:
 
     async def start(self) -> bool:
         """Subscribe to the queue's events (rooms joined on return); False when events are unavailable."""
-        if _library() != "asyncio":
+        if _library() != "asyncio" or not self.use_events:
             return False
         if self.listening:
             return True
@@ -154,11 +163,17 @@ class JobWatcher:
             if event.item_id is not None and event.status in TERMINAL_STATUSES:
                 self._settle(
                     event.item_id,
-                    Outcome(event.status, event.error_type, event.error_message, event.error_traceback),
+                    Outcome(
+                        event.status,
+                        event.error_type,
+                        event.error_message,
+                        event.error_traceback,
+                        settled_by="event",
+                    ),
                 )
         elif isinstance(event, QueueItemsCanceledEvent):
             for item_id in event.canceled_item_ids:
-                self._settle(item_id, Outcome("canceled"))
+                self._settle(item_id, Outcome("canceled", settled_by="event"))
         elif isinstance(event, ReconnectedEvent | DisconnectedEvent | QueueClearedEvent):
             self._wake_poller()  # events may have been missed (or stopped): ask the server now
 
@@ -252,6 +267,7 @@ class JobWatcher:
 
     async def _poll_guarded(self, item_ids: list[int]) -> None:
         """Poll, riding out transient failures; end the waits when the server refuses for good."""
+        started = anyio.current_time()
         try:
             await self._poll_once(item_ids)
         except Exception as exc:
@@ -260,17 +276,23 @@ class JobWatcher:
                 error.__cause__ = exc
                 exc = error
             self._poll_failures += 1
+            if self._failing_since is None:
+                self._failing_since = started
             permanent = not isinstance(exc, APIConnectionError) and not (
                 isinstance(exc, APIStatusError) and exc.status_code in _TRANSIENT_STATUSES
             )
-            if permanent or self._poll_failures >= MAX_POLL_FAILURES:
+            failing_for = anyio.current_time() - self._failing_since
+            if permanent or failing_for >= self.give_up_after:
                 log.warning("polling queue items failed; ending the waits: %s", exc)
                 for item_id in item_ids:
-                    self._settle(item_id, Outcome("unknown", error=exc))
+                    self._settle(item_id, Outcome("unknown", error=exc, settled_by="poll"))
+                if not self._waiters:  # a later wait gets its own deadline
+                    self._poll_failures, self._failing_since = 0, None
             else:
                 log.info("polling queue items failed (%d in a row): %s", self._poll_failures, exc)
         else:
             self._poll_failures = 0
+            self._failing_since = None
 
     async def _poll_once(self, item_ids: list[int]) -> None:
         if not item_ids:
@@ -286,22 +308,22 @@ class JobWatcher:
             for item_id in chunk:
                 summary = found.get(item_id)
                 if summary is None:
-                    self._settle(item_id, Outcome("deleted"))
+                    self._settle(item_id, Outcome("deleted", settled_by="poll"))
                 elif summary.status == "failed":
                     self._settle(item_id, await self._failure(queue, item_id))
                 elif summary.status in TERMINAL_STATUSES:
-                    self._settle(item_id, Outcome(summary.status))
+                    self._settle(item_id, Outcome(summary.status, settled_by="poll"))
 
     async def _failure(self, queue: Any, item_id: int) -> Outcome:
         """The failed item's error details; without them (item gone, GET failed) just ``failed``."""
         try:
             item: QueueItem = await queue.get(item_id, queue_id=self.queue_id)
         except NotFoundError:
-            return Outcome("failed")
+            return Outcome("failed", settled_by="poll")
         except InvokeAIError as exc:
             log.info("could not read the error of failed queue item %d: %s", item_id, exc)
-            return Outcome("failed")
-        return Outcome("failed", item.error_type, item.error_message, item.error_traceback)
+            return Outcome("failed", settled_by="poll")
+        return Outcome("failed", item.error_type, item.error_message, item.error_traceback, settled_by="poll")
 
     async def aclose(self) -> None:
         """Stop listening and polling; pending waits end at once with the ``closed`` outcome."""

@@ -42,6 +42,7 @@ from ._errors import (
     ValidationError,
     status_error_from_response,
 )
+from ._redact import register as register_secrets
 from ._types import NOT_GIVEN, NotGiven, TimeoutArg
 from ._version import __version__
 
@@ -123,7 +124,7 @@ class RequestOptions:
 class Credentials:
     """The session's secrets. Shared by every copy of a client; never shown by ``repr``."""
 
-    __slots__ = ("email", "password", "token")
+    __slots__ = ("__weakref__", "email", "password", "token")
 
     def __init__(self, *, token: str | None, email: str | None, password: str | None) -> None:
         self.token = token
@@ -176,8 +177,18 @@ class _LoggedURL:
 
 
 def segment(value: object) -> str:
-    """``value`` as exactly one URL path segment (``/``, ``?``, ``#``, ``%`` and the rest encoded)."""
-    return urllib.parse.quote(str(value), safe="")
+    """``value`` as exactly one URL path segment (``/``, ``?``, ``#``, ``%`` and the rest encoded).
+
+    Empty text, ``.`` and ``..`` raise :class:`ValidationError`: URL normalisation would drop or
+    climb over them, so the request would reach another endpoint (``DELETE /api/v1/boards/..`` is
+    ``DELETE /api/v1``).
+    """
+    text = str(value)
+    if text in ("", ".", ".."):
+        raise ValidationError(
+            f"{text!r} cannot be an id or name in a URL path (it is empty or a dot segment)."
+        )
+    return urllib.parse.quote(text, safe="")
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -241,6 +252,11 @@ class StreamedResponse:
         return self._response.status_code
 
     @property
+    def http_response(self) -> httpx.Response:
+        """The underlying ``httpx.Response`` (for errors that carry the response)."""
+        return self._response
+
+    @property
     def headers(self) -> httpx.Headers:
         """The response headers."""
         return self._response.headers
@@ -280,6 +296,7 @@ class Transport:
     ) -> None:
         self.base_url = base_url
         self.credentials = credentials
+        register_secrets(credentials)  # its token and password are masked in every log
         self._owns_http_client = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
         self._default_headers = {
@@ -346,13 +363,16 @@ class Transport:
         attempt = 0
         relogged = False
         timeout = options.timeout if isinstance(spec.timeout, NotGiven) else as_timeout(spec.timeout)
-        url = self.url(spec.path)
+        try:
+            url = self.url(spec.path)
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+            raise ValidationError(f"Cannot build a URL for {method} {spec.path[:200]!r}: {exc}") from exc
         clean_params = _clean_params(spec.params)
         while True:
             if authenticate:
                 await self.ensure_logged_in()
             sent_token = self.credentials.token if authenticate else None
-            request = self._http.build_request(
+            request = self._build(
                 method,
                 url,
                 params=clean_params,
@@ -416,6 +436,13 @@ class Transport:
                 continue
             log.debug("%s %s -> %d", method, shown, status)
             raise status_error_from_response(response)
+
+    def _build(self, method: str, url: httpx.URL, **kwargs: Any) -> httpx.Request:
+        """``httpx`` request building, its URL errors (a path or query too long, ...) as ValidationError."""
+        try:
+            return self._http.build_request(method, url, **kwargs)
+        except httpx.InvalidURL as exc:
+            raise ValidationError(f"Cannot build a URL for {method} {url.path[:200]!r}: {exc}") from exc
 
     def _adopt_refreshed_token(self, response: httpx.Response) -> None:
         refreshed = response.headers.get(REFRESHED_TOKEN_HEADER)

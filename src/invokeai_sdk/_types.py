@@ -6,7 +6,7 @@ from typing import Final, Literal, TypeAlias, TypeVar
 
 import httpx
 
-__all__ = ["NOT_GIVEN", "NotGiven", "Timeout", "TimeoutArg"]
+__all__ = ["NOT_GIVEN", "NotGiven", "SettledBy", "Timeout", "TimeoutArg"]
 
 _T = TypeVar("_T")
 
@@ -35,6 +35,10 @@ Timeout: TypeAlias = httpx.Timeout
 
 TimeoutArg: TypeAlias = "float | httpx.Timeout | None | NotGiven"
 """What every ``timeout=`` parameter accepts: seconds, an :class:`httpx.Timeout`, ``None`` (no limit)."""
+
+
+SettledBy: TypeAlias = Literal["event", "poll"]
+"""How a wait learnt that a job ended: from its event, or from a REST poll."""
 
 
 def given(value: _T | NotGiven, default: _T) -> _T:

@@ -20,9 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._errors import JobCanceledError, JobError, JobFailedError, NotFoundError, WaitTimeoutError
+from ._errors import (
+    JobCanceledError,
+    JobDeletedError,
+    JobError,
+    JobFailedError,
+    NotFoundError,
+    WaitTimeoutError,
+)
 from ._job_watcher import Outcome, get_watcher
-from ._types import NOT_GIVEN, TimeoutArg
+from ._types import NOT_GIVEN, SettledBy, TimeoutArg
 from .events._types import (
     DisconnectedEvent,
     Event,
@@ -86,6 +93,13 @@ class JobHandle:
         self.batch_id = batch_id
         self.origin = origin
         self._item: QueueItem | None = None
+        self._settled_by: SettledBy | None = None
+
+    @property
+    def settled_by(self) -> SettledBy | None:
+        """How the last :meth:`wait` (or the batch's) learnt the job's end: ``"event"`` (a queue event)
+        or ``"poll"`` (a REST poll: before any event, or without events); ``None`` before a wait ended."""
+        return self._settled_by
 
     def __repr__(self) -> str:
         return f"JobHandle(item_id={self.item_id}, queue_id={self.queue_id!r}, batch_id={self.batch_id!r})"
@@ -104,6 +118,7 @@ class JobHandle:
             if cancel_on_timeout:
                 await self.cancel()
             raise WaitTimeoutError(f"queue item {self.item_id} did not finish within {timeout} s")
+        self._settled_by = outcome.settled_by
         _raise_for(outcome, self.item_id, self.batch_id)
         return outcome.status
 
@@ -230,6 +245,8 @@ class BatchHandle:
                 f"batch {self.batch_id}: {len(self.item_ids) - len(outcomes)} item(s) "
                 f"unfinished after {timeout} s"
             )
+        for job in self.jobs:
+            job._settled_by = outcomes[job.item_id].settled_by
         for item_id in self.item_ids:
             _raise_for(outcomes[item_id], item_id, self.batch_id)
         return [outcomes[item_id].status for item_id in self.item_ids]
@@ -323,6 +340,7 @@ async def _receive_within(stream: EventStream, seconds: float) -> tuple[bool, Ev
 def _raise_for(outcome: Outcome, item_id: int, batch_id: str | None) -> None:
     if outcome.status == "completed":
         return
+    by = outcome.settled_by
     if outcome.status == "failed":
         raise JobFailedError(
             f"queue item {item_id} failed: {outcome.error_type}: {outcome.error_message}",
@@ -331,9 +349,12 @@ def _raise_for(outcome: Outcome, item_id: int, batch_id: str | None) -> None:
             error_type=outcome.error_type,
             error_message=outcome.error_message,
             error_traceback=outcome.error_traceback,
+            settled_by=by,
         )
     if outcome.status == "canceled":
-        raise JobCanceledError(f"queue item {item_id} was canceled", item_id=item_id, batch_id=batch_id)
+        raise JobCanceledError(
+            f"queue item {item_id} was canceled", item_id=item_id, batch_id=batch_id, settled_by=by
+        )
     if outcome.status == "unknown" and outcome.error is not None:
         raise outcome.error
     if outcome.status == "closed":
@@ -342,8 +363,11 @@ def _raise_for(outcome: Outcome, item_id: int, batch_id: str | None) -> None:
             item_id=item_id,
             batch_id=batch_id,
         )
-    raise JobError(
-        f"queue item {item_id} no longer exists (deleted or cleared)", item_id=item_id, batch_id=batch_id
+    raise JobDeletedError(
+        f"queue item {item_id} no longer exists (deleted or cleared)",
+        item_id=item_id,
+        batch_id=batch_id,
+        settled_by=by,
     )
 
 

@@ -143,18 +143,17 @@ async def test_models_orphans_bulk_reidentify_cover_pictures_and_relationships(
     with pytest.raises(NotFoundError):
         await ivk.models.image(first.key)
 
-    relations = ivk.models.relationships
-    assert await relations.list(first.key) == []
-    await relations.add(first.key, second.key)
-    assert await relations.list(first.key) == [second.key]
-    assert await relations.list(second.key) == [first.key]  # links go both ways
-    assert set(await relations.list_many([first.key])) == {second.key}
-    await relations.remove(first.key, second.key)
-    assert await relations.list(first.key) == []
+    assert await ivk.models.relationships.list(first.key) == []
+    await ivk.models.relationships.add(first.key, second.key)
+    assert await ivk.models.relationships.list(first.key) == [second.key]
+    assert await ivk.models.relationships.list(second.key) == [first.key]  # links go both ways
+    assert set(await ivk.models.relationships.list_many([first.key])) == {second.key}
+    await ivk.models.relationships.remove(first.key, second.key)
+    assert await ivk.models.relationships.list(first.key) == []
     with pytest.raises(ValidationError, match="itself"):
-        await relations.add(first.key, first.key)
+        await ivk.models.relationships.add(first.key, first.key)
     with pytest.raises(InternalServerError):  # the server fails on keys that name no model
-        await relations.add("no-such-key", "other-key")
+        await ivk.models.relationships.add("no-such-key", "other-key")
 
 
 async def test_restart_a_failed_download(ivk: AsyncInvokeAI) -> None:

@@ -26,7 +26,7 @@ class BrokenBody(httpx.AsyncByteStream):
     """Sends some bytes, then fails like a dropped connection."""
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b"\x89PNG" + b"x" * 300_000
+        yield b"\x89PNG\r\n\x1a\n" + b"x" * 300_000
         raise httpx.ReadError("connection reset by peer")
 
 
@@ -69,7 +69,7 @@ async def test_cancelled_download_leaves_nothing(client: AsyncInvokeAI, tmp_path
 
 @respx.mock
 async def test_complete_download_is_renamed_into_place(client: AsyncInvokeAI, tmp_path: Path) -> None:
-    body = b"\x89PNG" + bytes(range(256)) * 4000
+    body = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4000
     respx.get(FULL).mock(return_value=httpx.Response(200, content=body))
     written = await client.images.download_to("a.png", tmp_path)
     assert written == (tmp_path / "a.png").resolve() and written.read_bytes() == body
@@ -96,7 +96,9 @@ async def test_traversal_names_from_the_server_are_refused(
 ) -> None:
     respx.get(FULL).mock(
         return_value=httpx.Response(
-            200, content=b"\x89PNG data", headers={"content-disposition": f'inline; filename="{served}"'}
+            200,
+            content=b"\x89PNG\r\n\x1a\n data",
+            headers={"content-disposition": f'inline; filename="{served}"'},
         )
     )
     target = tmp_path / "inner"

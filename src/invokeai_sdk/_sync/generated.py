@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from invokeai_sdk._base_client import T
     from invokeai_sdk._features import ServerFeatures
     from invokeai_sdk._transport import StreamedResponse
-    from invokeai_sdk._types import NotGiven, TimeoutArg
+    from invokeai_sdk._types import NotGiven, SettledBy, TimeoutArg
     from invokeai_sdk.events._resource import EventsResource
     from invokeai_sdk.events._stream import EventFilter, EventStream
     from invokeai_sdk.events._types import Event, InvocationProgressEvent
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from invokeai_sdk.resources.gallery import GalleryResource
     from invokeai_sdk.resources.image_moves import ImageMovesResource
     from invokeai_sdk.resources.images import ImagesResource
-    from invokeai_sdk.resources.model_install import InstallJob, SettledBy
+    from invokeai_sdk.resources.model_install import InstallJob
     from invokeai_sdk.resources.model_relationships import ModelRelationshipsResource
     from invokeai_sdk.resources.models import HuggingFaceResource, ModelOrder, ModelsResource
     from invokeai_sdk.resources.queue import QueueResource
@@ -548,6 +548,11 @@ class SyncStreamedResponse(SyncObject):
     def status_code(self) -> int:
         """The HTTP status code."""
         return self._target.status_code
+
+    @property
+    def http_response(self) -> httpx.Response:
+        """The underlying ``httpx.Response`` (for errors that carry the response)."""
+        return self._target.http_response
 
     @property
     def headers(self) -> httpx.Headers:
@@ -1658,7 +1663,10 @@ class SyncWorkflowsResource(SyncResource):
     def load(self, source: WorkflowLike, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowDocument:
         """A document typed with this server's node schemas, from a path, JSON, dict or library id.
 
-        A :class:`WorkflowDocument` given is copied (with its values) and bound to this server.
+        A :class:`WorkflowDocument` given is copied (with its values) and bound to this server. Only text
+        shaped like a library id (one token such as ``default_<uuid>``) that is not a local file is looked
+        up on the server; malformed JSON, a JSON value that is not an object, and text that is neither
+        a file nor id-shaped raise :class:`WorkflowError` before anything is sent.
         """
         return _call(self._target.load, source, timeout=timeout)
 
@@ -1792,7 +1800,10 @@ class SyncQueueResource(SyncResource):
         schemas first: a bad item raises :class:`BatchDataError` and nothing is sent. Without an
         ``origin`` the batch gets a unique one. The queue's events are subscribed to *before* the
         batch is sent, so ``wait()`` on the returned handle cannot miss the outcome. An enqueue is
-        never retried (the server cannot tell a retry from a second submission).
+        never retried (the server cannot tell a retry from a second submission); instead the batch
+        gets a new ``batch_id`` (one given in the batch is kept: it must be new), and when the reply is
+        lost the batch is looked up by it: the handle is returned if it arrived, else
+        :class:`EnqueueError` (with ``batch_id`` and ``enqueued``) is raised.
         """
         return SyncBatchHandle(
             _call(
@@ -3088,6 +3099,12 @@ class SyncJobHandle(SyncObject):
     def origin(self) -> str | None:
         """The async object's ``origin``."""
         return self._target.origin
+
+    @property
+    def settled_by(self) -> SettledBy | None:
+        """How the last :meth:`wait` (or the batch's) learnt the job's end: ``"event"`` (a queue event)
+        or ``"poll"`` (a REST poll: before any event, or without events); ``None`` before a wait ended."""
+        return self._target.settled_by
 
     def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> str:
         """Wait until the job is finished; return ``"completed"``.

@@ -33,7 +33,7 @@ import aiohttp
 import sniffio
 import socketio
 
-from .._errors import EventsUnavailableError
+from .._errors import AuthenticationError, EventsUnavailableError, InvokeAIError, PermissionDeniedError
 from ._stream import EventStream
 from ._types import (
     DisconnectedEvent,
@@ -52,6 +52,7 @@ __all__ = ["EventConnection", "get_connection"]
 log = logging.getLogger("invokeai_sdk.events")
 
 _CONNECT_TIMEOUT = 10.0
+_ME_PATH = "/api/v1/auth/me"
 _JOIN_TIMEOUT = 10.0
 """How long one room join waits for the server's acknowledgement on a connected socket."""
 _JOIN_WAIT = 15.0
@@ -142,7 +143,7 @@ class EventConnection:
             self._sio = sio
             return sio
 
-    async def _connect(self) -> socketio.AsyncClient:
+    async def _connect(self, *, checked: bool = False) -> socketio.AsyncClient:
         transport = self._client.transport
         await transport.ensure_logged_in()
         base = self._client.base_url
@@ -184,8 +185,25 @@ class EventConnection:
         except (TimeoutError, socketio.exceptions.SocketIOError, OSError, aiohttp.ClientError) as exc:
             await _quiet_disconnect(sio)
             await self._close_http()
+            sent = transport.credentials.token
+            if isinstance(exc, socketio.exceptions.ConnectionError) and sent and not checked:
+                # The server refused the connect: a token it does not accept? REST says so as an
+                # AuthenticationError; a token REST renewed (a relogin) gets one more try.
+                await self._check_token()
+                if transport.credentials.token != sent:
+                    return await self._connect(checked=True)
             raise EventsUnavailableError(f"Cannot open the event socket at {origin}{path}: {exc}") from exc
         return sio
+
+    async def _check_token(self) -> None:
+        """Ask REST who the token belongs to: a refused token raises ``AuthenticationError`` (or
+        ``PermissionDeniedError``); any other answer (an old server without the auth API) is left be."""
+        try:
+            await self._client.request("GET", _ME_PATH, max_retries=0)
+        except (AuthenticationError, PermissionDeniedError):
+            raise
+        except InvokeAIError as exc:
+            log.debug("could not check the session's token after a refused socket: %s", exc)
 
     def _handshake_headers(self) -> dict[str, str]:
         """The session's default headers and token, for reverse proxies that check the handshake."""

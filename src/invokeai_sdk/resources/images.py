@@ -86,6 +86,26 @@ def _image_path(name: str, suffix: str = "") -> str:
     return f"/api/v1/images/i/{segment(name)}{suffix}"
 
 
+def _check_image(
+    content_type: str | None, head: bytes | None, *, response: httpx.Response, what: str
+) -> None:
+    """Raise :class:`APIResponseValidationError` unless the response is an image.
+
+    ``content_type`` (when the server sent one) must be ``image/*``; ``head`` (the first bytes of the
+    body, when known) must start like an image file. Catches an HTML page (a web UI's ``index.html``,
+    a proxy's error page) served where an image was expected.
+    """
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media and not media.startswith("image/"):
+        raise APIResponseValidationError(
+            f"{what!r} is not an image: the server sent {media!r}.", response=response
+        )
+    if head is not None and sniff_image(head) is None:
+        raise APIResponseValidationError(
+            f"{what!r} is not an image: its bytes start with {head[:16]!r}.", response=response
+        )
+
+
 def _size_suffix(size: str) -> str:
     if size not in ("full", "thumbnail"):
         raise ValidationError(f"size must be 'full' or 'thumbnail', got {size!r}.")
@@ -272,6 +292,9 @@ class ImagesResource(AsyncAPIResource):
     ) -> bytes:
         """The image file in memory: the full PNG, or the WebP thumbnail with ``size="thumbnail"``."""
         response = await self._request("GET", _image_path(image_name, _size_suffix(size)), timeout=timeout)
+        _check_image(
+            response.headers.get("content-type"), response.content[:16], response=response, what=image_name
+        )
         return response.content
 
     async def download_to(
@@ -293,9 +316,16 @@ class ImagesResource(AsyncAPIResource):
         default = image_name if size == "full" else f"{image_name.rsplit('.', 1)[0]}.webp"
         precheck_target(path_or_dir, default)  # refuse a bad name before sending anything
         async with self._stream("GET", path, timeout=timeout) as response:
+            raw = response.http_response
+            _check_image(response.headers.get("content-type"), None, response=raw, what=image_name)
             served = content_disposition_filename(response.headers.get("content-disposition"))
             target = resolve_target(path_or_dir, served or default)
-            await stream_to_file(response, target)
+
+            def verify(written: Path) -> None:
+                with written.open("rb") as handle:
+                    _check_image(None, handle.read(16), response=raw, what=image_name)
+
+            await stream_to_file(response, target, verify=verify)
         return target
 
     async def open_image(

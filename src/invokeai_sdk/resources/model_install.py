@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
@@ -26,7 +26,7 @@ from .._errors import (
     WaitTimeoutError,
 )
 from .._transport import segment
-from .._types import NOT_GIVEN, TimeoutArg
+from .._types import NOT_GIVEN, SettledBy, TimeoutArg
 from ..types.models import InstallProgress, InstallResult, ModelConfig, ModelInstallJobInfo
 
 if TYPE_CHECKING:
@@ -35,9 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["InstallJob"]
 
 _TERMINAL_EVENTS = ("model_install_complete", "model_install_error", "model_install_cancelled")
-
-SettledBy = Literal["event", "poll"]
-"""How :meth:`InstallJob.wait` saw the end: the job's terminal event, or a REST refresh alone."""
 
 
 class InstallJob:

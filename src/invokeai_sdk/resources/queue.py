@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import builtins
 import copy
+import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._errors import BatchDataError, ValidationError
+import anyio
+import httpx
+
+from .._errors import APIConnectionError, BatchDataError, EnqueueError, InvokeAIError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
@@ -33,6 +37,12 @@ if TYPE_CHECKING:
 __all__ = ["QueueResource", "new_origin"]
 
 _MAX_IDS = 1000
+_LOST_REPLY_LOOKUPS = (0.0, 0.5, 1.0, 2.0)
+"""Delays (s) before each look for a batch whose enqueue reply was lost (the server may still write it)."""
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before the request left this process: such an enqueue cannot have arrived."""
+
+log = logging.getLogger("invokeai_sdk")
 
 
 def new_origin() -> str:
@@ -74,7 +84,10 @@ class QueueResource(AsyncAPIResource):
         schemas first: a bad item raises :class:`BatchDataError` and nothing is sent. Without an
         ``origin`` the batch gets a unique one. The queue's events are subscribed to *before* the
         batch is sent, so ``wait()`` on the returned handle cannot miss the outcome. An enqueue is
-        never retried (the server cannot tell a retry from a second submission).
+        never retried (the server cannot tell a retry from a second submission); instead the batch
+        gets a new ``batch_id`` (one given in the batch is kept: it must be new), and when the reply is
+        lost the batch is looked up by it: the handle is returned if it arrived, else
+        :class:`EnqueueError` (with ``batch_id`` and ``enqueued``) is raised.
         """
         from .._job_watcher import get_watcher
         from ..jobs import BatchHandle
@@ -84,29 +97,76 @@ class QueueResource(AsyncAPIResource):
             raise ValidationError(f"prepend must be a bool, got {prepend!r}")
         features = await self._client.features()
         _check_batch_data(batch, features.invocations)
+        # The SDK names the batch, so a batch whose reply is lost can be found again on the server.
+        batch.setdefault("batch_id", str(uuid.uuid4()))
+        if not isinstance(batch["batch_id"], str) or not batch["batch_id"]:
+            raise ValidationError(f"batch_id must be a non-empty string, got {batch['batch_id']!r}")
         watcher = get_watcher(self._client, queue_id)
         await watcher.start()
-        result = await self._parsed(
-            EnqueueBatchResult,
-            "POST",
-            f"{_q(queue_id)}/enqueue_batch",
-            json={"batch": batch, "prepend": prepend},
-            timeout=timeout,
-        )
-        batch_id = str(result.batch.get("batch_id"))
-        item_ids = result.item_ids
-        if item_ids is None:  # 5.x servers do not say which items they made
-            item_ids = [
-                item.item_id for item in await self.list_all(queue_id=queue_id) if item.batch_id == batch_id
-            ]
+        try:
+            result = await self._parsed(
+                EnqueueBatchResult,
+                "POST",
+                f"{_q(queue_id)}/enqueue_batch",
+                json={"batch": batch, "prepend": prepend},
+                timeout=timeout,
+            )
+        except APIConnectionError as exc:  # the reply was lost: did the batch arrive?
+            item_ids = await self._find_lost_batch(batch["batch_id"], queue_id, exc)
+            batch_id, sent = batch["batch_id"], batch
+        else:
+            batch_id, sent = str(result.batch.get("batch_id")), result.batch
+            made = result.item_ids
+            # 5.x servers do not say which items they made
+            item_ids = made if made is not None else await self._batch_item_ids(batch_id, queue_id)
         return BatchHandle(
             self._client,
             queue_id=queue_id,
             batch_id=batch_id,
             item_ids=sorted(item_ids),
-            origin=result.batch.get("origin"),
-            destination=result.batch.get("destination"),
+            origin=sent.get("origin"),
+            destination=sent.get("destination"),
         )
+
+    async def _batch_item_ids(self, batch_id: str, queue_id: str) -> builtins.list[int]:
+        """The ids of the items of one batch, read back from the queue."""
+        return [item.item_id for item in await self.list_all(queue_id=queue_id) if item.batch_id == batch_id]
+
+    async def _find_lost_batch(
+        self, batch_id: str, queue_id: str, lost: APIConnectionError
+    ) -> builtins.list[int]:
+        """The items of a batch whose enqueue reply was lost; raise :class:`EnqueueError` if none arrived.
+
+        A request that never left (the connection could not be opened) cannot have arrived. Otherwise
+        the batch is looked for a few times (the server may still be writing it); the server writes
+        all items of a batch in one transaction, so any item seen means all of them are there.
+        """
+        if isinstance(lost.__cause__, _NEVER_SENT):
+            raise EnqueueError(
+                f"batch {batch_id} was not enqueued: the server could not be reached ({lost})",
+                batch_id=batch_id,
+                enqueued=False,
+                request=lost.request,
+            ) from lost
+        asked = False
+        for delay in _LOST_REPLY_LOOKUPS:
+            await anyio.sleep(delay)
+            try:
+                if (await self.batch_status(batch_id, queue_id=queue_id)).total:
+                    return await self._batch_item_ids(batch_id, queue_id)
+                asked = True
+            except InvokeAIError as exc:
+                log.info("looking for batch %s after a lost enqueue reply failed: %s", batch_id, exc)
+        outcome = (
+            "the server holds no item of it" if asked else "the server could not be asked whether it arrived"
+        )
+        raise EnqueueError(
+            f"the reply to enqueueing batch {batch_id} was lost and {outcome} ({lost}); "
+            f"look for batch_id {batch_id!r} before enqueueing it again",
+            batch_id=batch_id,
+            enqueued=False if asked else None,
+            request=lost.request,
+        ) from lost
 
     async def run(
         self,
@@ -403,9 +463,12 @@ class _IdsPage(AsyncPage[QueueItem]):
         return await self._fetch(self.offset + self._raw, self.limit)
 
 
+_MAX_ITEM_ID = 2**63 - 1  # the server keeps item ids in SQLite INTEGER (signed 64-bit)
+
+
 def _item_id(item_id: Any) -> int:
-    if isinstance(item_id, bool) or not isinstance(item_id, int) or item_id < 0:
-        raise ValidationError(f"a queue item id must be a non-negative int, got {item_id!r}")
+    if isinstance(item_id, bool) or not isinstance(item_id, int) or not 0 <= item_id <= _MAX_ITEM_ID:
+        raise ValidationError(f"a queue item id must be an int from 0 to 2**63 - 1, got {item_id!r}")
     return item_id
 
 

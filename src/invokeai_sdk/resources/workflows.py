@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import os
 import random
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,20 +42,32 @@ class WorkflowsResource(WorkflowLibrary):
     async def load(self, source: WorkflowLike, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowDocument:
         """A document typed with this server's node schemas, from a path, JSON, dict or library id.
 
-        A :class:`WorkflowDocument` given is copied (with its values) and bound to this server.
+        A :class:`WorkflowDocument` given is copied (with its values) and bound to this server. Only text
+        shaped like a library id (one token such as ``default_<uuid>``) that is not a local file is looked
+        up on the server; malformed JSON, a JSON value that is not an object, and text that is neither
+        a file nor id-shaped raise :class:`WorkflowError` before anything is sent.
         """
-        features = await self._client.features(timeout=timeout)
         if isinstance(source, WorkflowDocument):
-            return source.copy().bind(features.invocations)
-        if isinstance(source, str) and not source.lstrip().startswith("{") and not _is_file(source):
+            doc = source.copy()
+        elif isinstance(source, str) and _is_library_id(source):
             try:
                 record = await self.get(source, timeout=timeout)
             except NotFoundError as exc:
                 raise WorkflowError(
                     f"{source!r} is neither a workflow file nor a library workflow id"
                 ) from exc
-            return record.document().bind(features.invocations)
-        return WorkflowDocument.load(source).bind(features.invocations)
+            doc = record.document()
+        elif isinstance(source, str) and not source.lstrip().startswith(("{", "[")) and not _is_file(source):
+            # refused before anything is sent: no file by that name, and no library id looks like it
+            raise WorkflowError(
+                f"{source[:200]!r} is neither workflow JSON, a workflow file nor a library id"
+            )
+        elif isinstance(source, str) and source.lstrip().startswith("["):
+            doc = WorkflowDocument.from_json(source)  # JSON, but not an object: raises WorkflowError
+        else:
+            doc = WorkflowDocument.load(source)  # malformed JSON or files raise here, before any request
+        features = await self._client.features(timeout=timeout)
+        return doc.bind(features.invocations)
 
     async def from_image(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowDocument:
         """The workflow embedded in an image (outputs of workflow runs carry it), bound to this server.
@@ -260,6 +273,15 @@ class WorkflowsResource(WorkflowLibrary):
         batch = await self._batch_of(document, board, sweep, zip, runs, origin, destination, timeout)
         handle = await QueueResource(self._client).enqueue(batch, prepend=prepend, timeout=timeout)
         return WorkflowRun(handle, document)
+
+
+_LIBRARY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}")
+"""What a library workflow id looks like (``default_<uuid>``, a uuid): one token of id characters."""
+
+
+def _is_library_id(source: str) -> bool:
+    """True for text shaped like a library workflow id that is not also a local file."""
+    return _LIBRARY_ID.fullmatch(source) is not None and not _is_file(source)
 
 
 def _is_file(source: str) -> bool:
