@@ -50,7 +50,7 @@ def codegen(session: nox.Session) -> None:
     """Fail when the generated sync facade is stale (``-- --write`` regenerates it)."""
     _install(session, "lint")
     write = "--write" in session.posargs
-    session.run("python", "scripts/gen_sync.py", *([] if write else ["--check"]))
+    session.run("python", "scripts/gen_sync.py", "--write" if write else "--check")
 
 
 @nox.session

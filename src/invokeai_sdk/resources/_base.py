@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import httpx
 import pydantic
 
-from .._errors import APIResponseValidationError, FeatureNotSupportedError
+from .._compat import added_in, varying_route
+from .._errors import (
+    APIResponseValidationError,
+    APIStatusError,
+    FeatureNotSupportedError,
+    InvokeAIError,
+)
 from .._transport import StreamedResponse
 from .._types import NOT_GIVEN, TimeoutArg
 
@@ -19,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncAPIResource"]
 
 M = TypeVar("M")
+T = TypeVar("T")
 R = TypeVar("R", bound=pydantic.BaseModel)
 
 BATCH_LIMIT = 1000
@@ -45,20 +52,54 @@ class AsyncAPIResource:
         timeout: TimeoutArg = NOT_GIVEN,
         max_retries: int | None = None,
     ) -> httpx.Response:
-        """Send through the session's request loop (``max_retries=0`` for a PUT that is not idempotent)."""
-        return await self._client._transport.request(
-            method,
-            path,
-            options=self._client._options,
-            params=params,
-            json=json,
-            files=files,
-            data=data,
-            content=content,
-            headers=headers,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        """Send through the session's request loop (``max_retries=0`` for a PUT that is not idempotent).
+
+        A 404 or 405 from a route that not every release has (see ``_compat``), and that the server
+        does not document, becomes :class:`FeatureNotSupportedError`, not a ``NotFoundError``.
+        """
+        try:
+            return await self._client._transport.request(
+                method,
+                path,
+                options=self._client._options,
+                params=params,
+                json=json,
+                files=files,
+                data=data,
+                content=content,
+                headers=headers,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        except APIStatusError as exc:
+            template = varying_route(method, path) if exc.status_code in (404, 405) else None
+            if template is not None:
+                await self._raise_if_undocumented(method, path, template, exc)
+            raise
+
+    async def _raise_if_undocumented(
+        self, method: str, path: str, template: str, exc: APIStatusError
+    ) -> None:
+        """Raise :class:`FeatureNotSupportedError` when the server's API document lacks ``METHOD path``."""
+        try:
+            features = await self._client.app.features()
+        except InvokeAIError:
+            return  # no API document to judge by: the original error stands
+        if features.paths and features.template_of(method, path) is None:
+            raise FeatureNotSupportedError(
+                f"{method.upper()} {template}",
+                server_version=features.version,
+                added_in=added_in(method, template),
+            ) from exc
+
+    async def _request_no_body(self, method: str, path: str, **kwargs: Any) -> None:
+        """Send a request whose success reply is empty (204), asking for no compression.
+
+        InvokeAI 6.14 with starlette 1.8+ (the unpinned install) answers every 204 with a 500 to a
+        client that accepts gzip: its gzip middleware cannot finish a reply without a body.
+        """
+        headers = {**(kwargs.pop("headers", None) or {}), "Accept-Encoding": "identity"}
+        await self._request(method, path, headers=headers, **kwargs)
 
     @asynccontextmanager
     async def _stream(
@@ -124,9 +165,32 @@ class AsyncAPIResource:
 
     async def _require(self, feature: str) -> None:
         """Raise :class:`FeatureNotSupportedError` unless the server offers ``feature``."""
-        features = await self._client.app.features()
-        if not features.supports(feature):
-            raise FeatureNotSupportedError(feature, server_version=features.version)
+        (await self._client.app.features()).require(feature)
+
+    def _may_have(self, method: str, template: str) -> bool:
+        """False only when the server's API document, once read, lacks ``METHOD template``.
+
+        Before the document is read the newest route is tried: a 404/405 from it reads the document
+        (see :meth:`_request`), so a newest server never pays for the 1-2 MB document.
+        """
+        features = self._client._state.features
+        return features is None or not features.paths or features.has_operation(method, template)
+
+    async def _newest_or_older(
+        self,
+        method: str,
+        template: str,
+        newest: Callable[[], Awaitable[T]],
+        older: Callable[[], Awaitable[T]],
+    ) -> T:
+        """``newest()`` when the server has ``METHOD template``, else ``older()`` (an older release's way)."""
+        if self._may_have(method, template):
+            try:
+                return await newest()
+            except FeatureNotSupportedError:
+                if self._may_have(method, template):
+                    raise  # some other route is missing: not this choice to make
+        return await older()
 
 
 _ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}

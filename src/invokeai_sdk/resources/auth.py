@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._errors import NotFoundError
+from .._errors import FeatureNotSupportedError, NotFoundError
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.app import AuthStatus, LoginResult, User
 from ._base import AsyncAPIResource
@@ -17,7 +17,7 @@ class AuthResource(AsyncAPIResource):
         """Whether the server is multi-user. Servers before 6.12 (no auth API) report single-user."""
         try:
             return await self._parsed(AuthStatus, "GET", "/api/v1/auth/status", timeout=timeout)
-        except NotFoundError:
+        except (NotFoundError, FeatureNotSupportedError):
             return AuthStatus(multiuser_enabled=False, setup_required=False)
 
     async def login(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import copy
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._errors import BatchDataError, ValidationError
+import anyio
+
+from .._errors import BatchDataError, NotFoundError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
@@ -33,6 +36,14 @@ if TYPE_CHECKING:
 __all__ = ["QueueResource", "new_origin"]
 
 _MAX_IDS = 1000
+_I = TypeVar("_I", QueueItem, QueueItemSummary)
+_PER_ITEM_CONCURRENCY = 8  # servers without bulk item routes (before 6.8) are read one item at a time
+# Route templates whose presence (in the server's /openapi.json) picks how items are read.
+_SUMMARIES_ROUTE = "/api/v1/queue/{queue_id}/item_summaries_by_ids"  # 6.14+
+_ITEMS_ROUTE = "/api/v1/queue/{queue_id}/items_by_ids"  # 6.8+
+_ITEM_IDS_ROUTE = "/api/v1/queue/{queue_id}/item_ids"  # 6.8+
+_LIST_ALL_ROUTE = "/api/v1/queue/{queue_id}/list_all"  # 6.3+
+_LIST_PAGE = 100  # page size of the cursor listing ("/list") of servers before 6.3
 
 
 def new_origin() -> str:
@@ -217,16 +228,30 @@ class QueueResource(AsyncAPIResource):
         base = _q(queue_id)
 
         snapshot: builtins.list[int] = []
+        held: dict[int, QueueItem] = {}  # servers before 6.8: the whole listing, read with the ids
+
+        async def read_ids() -> None:
+            ids = await self._json(
+                "GET", f"{base}/item_ids", params={"order_dir": order.upper()}, timeout=timeout
+            )
+            snapshot[:] = [int(i) for i in ids.get("item_ids", [])]
+
+        async def read_listing() -> None:
+            held.update(
+                (item.item_id, item) for item in await self.list_all(queue_id=queue_id, timeout=timeout)
+            )
+            snapshot[:] = sorted(held, reverse=order == "desc")
 
         async def fetch(offset: int, page_limit: int) -> AsyncPage[QueueItem]:
             if offset == 0 or not snapshot:  # a new walk: read the ids once, not once per page
-                ids = await self._json(
-                    "GET", f"{base}/item_ids", params={"order_dir": order.upper()}, timeout=timeout
-                )
-                snapshot[:] = [int(i) for i in ids.get("item_ids", [])]
+                held.clear()
+                await self._newest_or_older("GET", _ITEM_IDS_ROUTE, read_ids, read_listing)
             all_ids = snapshot
             wanted = all_ids[offset : offset + page_limit]
-            items = await self.items_by_ids(wanted, queue_id=queue_id, timeout=timeout) if wanted else []
+            if held:
+                items = [held[i] for i in wanted if i in held]
+            else:
+                items = await self.items_by_ids(wanted, queue_id=queue_id, timeout=timeout) if wanted else []
             rank = {item_id: n for n, item_id in enumerate(wanted)}
             items.sort(key=lambda item: rank.get(item.item_id, 0))
             kept = [
@@ -245,43 +270,101 @@ class QueueResource(AsyncAPIResource):
     async def list_all(
         self, *, queue_id: str = "default", destination: str | None = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> builtins.list[QueueItem]:
-        """Every queue item in one request (optionally only those sent to ``destination``)."""
+        """Every queue item in one request (optionally only those sent to ``destination``).
+
+        Servers before 6.3 have no such route: their paged listing is walked and each item read.
+        """
         params = {"destination": destination} if destination is not None else None
-        return await self._parsed(
-            builtins.list[QueueItem], "GET", f"{_q(queue_id)}/list_all", params=params, timeout=timeout
-        )
+
+        async def newest() -> builtins.list[QueueItem]:
+            return await self._parsed(
+                builtins.list[QueueItem], "GET", f"{_q(queue_id)}/list_all", params=params, timeout=timeout
+            )
+
+        async def older() -> builtins.list[QueueItem]:
+            ids: builtins.list[int] = []
+            cursor: dict[str, int] = {}
+            while True:
+                page = await self._json(
+                    "GET", f"{_q(queue_id)}/list", params={"limit": _LIST_PAGE, **cursor}, timeout=timeout
+                )
+                rows = [row for row in page.get("items", []) if isinstance(row, dict)]
+                ids += [
+                    int(row["item_id"])
+                    for row in rows
+                    if destination is None or row.get("destination") == destination
+                ]
+                if not rows or not page.get("has_more"):
+                    break
+                cursor = {"cursor": int(rows[-1]["item_id"]), "priority": int(rows[-1].get("priority", 0))}
+            return await self.items_by_ids(ids, queue_id=queue_id, timeout=timeout)
+
+        return await self._newest_or_older("GET", _LIST_ALL_ROUTE, newest, older)
 
     async def items_by_ids(
         self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
     ) -> builtins.list[QueueItem]:
-        """The queue items with these ids (missing ids are left out)."""
-        out: builtins.list[QueueItem] = []
+        """The queue items with these ids (missing ids are left out); one item at a time before 6.8."""
         ids = [_item_id(i) for i in item_ids]
+
+        async def newest() -> builtins.list[QueueItem]:
+            return await self._by_ids(QueueItem, "items_by_ids", ids, queue_id, timeout)
+
+        async def older() -> builtins.list[QueueItem]:
+            return await self._items_one_by_one(ids, queue_id=queue_id, timeout=timeout)
+
+        return await self._newest_or_older("POST", _ITEMS_ROUTE, newest, older)
+
+    async def summaries(
+        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[QueueItemSummary]:
+        """Light summaries (status, batch, timestamps) of these items; missing ids are left out.
+
+        Servers before 6.14 have no summary route: the summaries are cut from the full items.
+        """
+        ids = [_item_id(i) for i in item_ids]
+
+        async def newest() -> builtins.list[QueueItemSummary]:
+            return await self._by_ids(QueueItemSummary, "item_summaries_by_ids", ids, queue_id, timeout)
+
+        async def older() -> builtins.list[QueueItemSummary]:
+            items = await self.items_by_ids(ids, queue_id=queue_id, timeout=timeout)
+            return [QueueItemSummary.model_validate(_summary_fields(item)) for item in items]
+
+        return await self._newest_or_older("POST", _SUMMARIES_ROUTE, newest, older)
+
+    async def _by_ids(
+        self, item_type: type[_I], route: str, ids: builtins.list[int], queue_id: str, timeout: TimeoutArg
+    ) -> builtins.list[_I]:
+        """POST ``ids`` to a bulk item route in slices the server accepts; the answers joined."""
+        out: builtins.list[_I] = []
         for start in range(0, len(ids), _MAX_IDS):
             out += await self._parsed(
-                builtins.list[QueueItem],
+                builtins.list[item_type],  # type: ignore[valid-type]
                 "POST",
-                f"{_q(queue_id)}/items_by_ids",
+                f"{_q(queue_id)}/{route}",
                 json={"item_ids": ids[start : start + _MAX_IDS]},
                 timeout=timeout,
             )
         return out
 
-    async def summaries(
-        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> builtins.list[QueueItemSummary]:
-        """Light summaries (status, batch, timestamps) of these items; missing ids are left out."""
-        out: builtins.list[QueueItemSummary] = []
-        ids = [_item_id(i) for i in item_ids]
-        for start in range(0, len(ids), _MAX_IDS):
-            out += await self._parsed(
-                builtins.list[QueueItemSummary],
-                "POST",
-                f"{_q(queue_id)}/item_summaries_by_ids",
-                json={"item_ids": ids[start : start + _MAX_IDS]},
-                timeout=timeout,
-            )
-        return out
+    async def _items_one_by_one(
+        self, ids: builtins.list[int], *, queue_id: str, timeout: TimeoutArg
+    ) -> builtins.list[QueueItem]:
+        """Read items one request each (a few at a time), in the order asked; missing ids left out."""
+        found: dict[int, QueueItem] = {}
+        limiter = anyio.CapacityLimiter(_PER_ITEM_CONCURRENCY)
+
+        async def read(item_id: int) -> None:
+            # A missing item (deleted meanwhile, or never there) is left out, as the bulk route does.
+            async with limiter:
+                with contextlib.suppress(NotFoundError):
+                    found[item_id] = await self.get(item_id, queue_id=queue_id, timeout=timeout)
+
+        async with anyio.create_task_group() as group:
+            for item_id in dict.fromkeys(ids):
+                group.start_soon(read, item_id)
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
 
     # -- canceling and deleting ----------------------------------------------------------------
 
@@ -401,6 +484,10 @@ class _IdsPage(AsyncPage[QueueItem]):
         if not self.has_next_page() or self._fetch is None:
             return AsyncPage([], offset=self.offset + self._raw, limit=self.limit, total=self.total)
         return await self._fetch(self.offset + self._raw, self.limit)
+
+
+def _summary_fields(item: QueueItem) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in QueueItemSummary.model_fields}
 
 
 def _item_id(item_id: Any) -> int:
