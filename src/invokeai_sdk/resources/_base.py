@@ -54,11 +54,11 @@ class AsyncAPIResource:
     ) -> httpx.Response:
         """Send through the session's request loop (``max_retries=0`` for a PUT that is not idempotent).
 
-        A 404 or 405 from a route that not every release has (see ``_compat``), and that the server
-        does not document, becomes :class:`FeatureNotSupportedError`, not a ``NotFoundError``.
+        A 404 or 405 (or the web UI's HTML page) from a route that not every release has (see
+        ``_compat``), and that the server does not document, becomes :class:`FeatureNotSupportedError`.
         """
         try:
-            return await self._client._transport.request(
+            response = await self._client._transport.request(
                 method,
                 path,
                 options=self._client._options,
@@ -76,9 +76,15 @@ class AsyncAPIResource:
             if template is not None:
                 await self._raise_if_undocumented(method, path, template, exc)
             raise
+        if response.headers.get("content-type", "").startswith("text/html"):
+            # Some releases answer an unknown GET with the web UI's index page (200, HTML).
+            template = varying_route(method, path)
+            if template is not None:
+                await self._raise_if_undocumented(method, path, template, None)
+        return response
 
     async def _raise_if_undocumented(
-        self, method: str, path: str, template: str, exc: APIStatusError
+        self, method: str, path: str, template: str, exc: APIStatusError | None
     ) -> None:
         """Raise :class:`FeatureNotSupportedError` when the server's API document lacks ``METHOD path``."""
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import contextlib
 import copy
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
-from .._errors import BatchDataError, NotFoundError, ValidationError
+from .._errors import BatchDataError, InternalServerError, InvokeAIError, NotFoundError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
@@ -282,21 +281,7 @@ class QueueResource(AsyncAPIResource):
             )
 
         async def older() -> builtins.list[QueueItem]:
-            ids: builtins.list[int] = []
-            cursor: dict[str, int] = {}
-            while True:
-                page = await self._json(
-                    "GET", f"{_q(queue_id)}/list", params={"limit": _LIST_PAGE, **cursor}, timeout=timeout
-                )
-                rows = [row for row in page.get("items", []) if isinstance(row, dict)]
-                ids += [
-                    int(row["item_id"])
-                    for row in rows
-                    if destination is None or row.get("destination") == destination
-                ]
-                if not rows or not page.get("has_more"):
-                    break
-                cursor = {"cursor": int(rows[-1]["item_id"]), "priority": int(rows[-1].get("priority", 0))}
+            ids = await self._paged_ids(queue_id, destination, timeout)
             return await self.items_by_ids(ids, queue_id=queue_id, timeout=timeout)
 
         return await self._newest_or_older("GET", _LIST_ALL_ROUTE, newest, older)
@@ -348,23 +333,61 @@ class QueueResource(AsyncAPIResource):
             )
         return out
 
+    async def _paged_ids(
+        self, queue_id: str, destination: str | None, timeout: TimeoutArg
+    ) -> builtins.list[int]:
+        """Every item id from the cursor-paged ``/list`` of servers before 6.3 (item summaries only)."""
+        ids: builtins.list[int] = []
+        cursor: dict[str, int] = {}
+        while True:
+            page = await self._json(
+                "GET", f"{_q(queue_id)}/list", params={"limit": _LIST_PAGE, **cursor}, timeout=timeout
+            )
+            rows = [row for row in page.get("items", []) if isinstance(row, dict)]
+            ids += [
+                int(row["item_id"])
+                for row in rows
+                if destination is None or row.get("destination") == destination
+            ]
+            if not rows or not page.get("has_more"):
+                return ids
+            cursor = {"cursor": int(rows[-1]["item_id"]), "priority": int(rows[-1].get("priority", 0))}
+
     async def _items_one_by_one(
         self, ids: builtins.list[int], *, queue_id: str, timeout: TimeoutArg
     ) -> builtins.list[QueueItem]:
-        """Read items one request each (a few at a time), in the order asked; missing ids left out."""
+        """Read items one request each (a few at a time), in the order asked; missing ids left out.
+
+        A missing item (deleted meanwhile, or never there) is left out, as the bulk route does. 5.x
+        servers answer a bare 500 for it: such an item counts as missing only when the queue's listing
+        confirms it is not there; otherwise the 500 is raised.
+        """
         found: dict[int, QueueItem] = {}
+        errors: dict[int, InvokeAIError] = {}
         limiter = anyio.CapacityLimiter(_PER_ITEM_CONCURRENCY)
 
         async def read(item_id: int) -> None:
-            # A missing item (deleted meanwhile, or never there) is left out, as the bulk route does.
             async with limiter:
-                with contextlib.suppress(NotFoundError):
+                try:
                     found[item_id] = await self.get(item_id, queue_id=queue_id, timeout=timeout)
+                except NotFoundError:
+                    pass
+                except InvokeAIError as exc:  # raised after the others finished, not as a group
+                    errors[item_id] = exc
 
+        wanted = builtins.list(dict.fromkeys(ids))
         async with anyio.create_task_group() as group:
-            for item_id in dict.fromkeys(ids):
+            for item_id in wanted:
                 group.start_soon(read, item_id)
-        return [found[i] for i in dict.fromkeys(ids) if i in found]
+        if errors:
+            unexplained = [i for i, exc in errors.items() if not _bare_500(exc)]
+            if unexplained:
+                raise errors[unexplained[0]]
+            listed = set(await self._paged_ids(queue_id, None, timeout))
+            present = [i for i in errors if i in listed]
+            if present:
+                raise errors[present[0]]
+        return [found[i] for i in wanted if i in found]
 
     # -- canceling and deleting ----------------------------------------------------------------
 
@@ -484,6 +507,11 @@ class _IdsPage(AsyncPage[QueueItem]):
         if not self.has_next_page() or self._fetch is None:
             return AsyncPage([], offset=self.offset + self._raw, limit=self.limit, total=self.total)
         return await self._fetch(self.offset + self._raw, self.limit)
+
+
+def _bare_500(exc: InvokeAIError) -> bool:
+    """An unhandled server exception (a 500 with the plain-text body), as 5.x gives for a missing item."""
+    return isinstance(exc, InternalServerError) and exc.response.text.strip() == "Internal Server Error"
 
 
 def _summary_fields(item: QueueItem) -> dict[str, Any]:
