@@ -7,7 +7,6 @@ release (CI runs three of them). Where a release lacks an API, the test expects
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import zipfile
@@ -22,12 +21,12 @@ from packaging.version import Version
 from PIL import Image
 
 from invokeai_sdk import (
+    APIStatusError,
     AsyncInvokeAI,
     FeatureNotSupportedError,
     InvokeAI,
     JobCanceledError,
     JobFailedError,
-    NotFoundError,
 )
 from invokeai_sdk.events import QueueItemStatusChangedEvent
 from invokeai_sdk.workflows import WorkflowDocument
@@ -49,6 +48,8 @@ GAPS: dict[str, tuple[str, Callable[[AsyncInvokeAI], Awaitable[Any]]]] = {
     "models.missing": ("6.12.0", lambda ivk: ivk.models.missing()),
     "models.get_by_hash": ("6.12.0", lambda ivk: ivk.models.get_by_hash("blake3:0")),
     "videos.names": ("6.14.2", lambda ivk: ivk.videos.names()),
+    "auth.login": ("6.12.0", lambda ivk: ivk.auth.login("nobody@example.com", "not-a-password")),
+    "models.delete_many": ("6.11.1", lambda ivk: ivk.models.delete_many(["no-such-key"])),
 }
 
 
@@ -192,8 +193,12 @@ async def test_a_missing_api_raises_feature_not_supported_naming_the_release(
         assert info.value.added_in == since
         assert f"InvokeAI {since} and later" in str(info.value) and str(version) in str(info.value)
     else:
-        with contextlib.suppress(NotFoundError):  # the route is there; "no such thing" is an answer
+        refusal: APIStatusError | None = None
+        try:
             await call(ivk)
+        except APIStatusError as exc:  # the route is there: "no such item", "bad password" are answers
+            refusal = exc
+        assert refusal is None or (refusal.status_code != 405 and refusal.detail != "Not Found"), refusal
 
 
 def test_sync_facade_tour(clean: ServerInfo) -> None:

@@ -72,21 +72,20 @@ class AsyncAPIResource:
                 max_retries=max_retries,
             )
         except APIStatusError as exc:
-            template = varying_route(method, path) if exc.status_code in (404, 405) else None
-            if template is not None:
-                await self._raise_if_undocumented(method, path, template, exc)
+            if exc.status_code in (404, 405):
+                await self._raise_if_undocumented(method, path, exc)
             raise
         if response.headers.get("content-type", "").startswith("text/html"):
             # Some releases answer an unknown GET with the web UI's index page (200, HTML).
-            template = varying_route(method, path)
-            if template is not None:
-                await self._raise_if_undocumented(method, path, template, None)
+            await self._raise_if_undocumented(method, path, None)
         return response
 
-    async def _raise_if_undocumented(
-        self, method: str, path: str, template: str, exc: APIStatusError | None
-    ) -> None:
-        """Raise :class:`FeatureNotSupportedError` when the server's API document lacks ``METHOD path``."""
+    async def _raise_if_undocumented(self, method: str, path: str, exc: APIStatusError | None) -> None:
+        """Raise :class:`FeatureNotSupportedError` when ``METHOD path`` is a route some releases lack
+        and the server's API document lacks it too (called after a 404, 405 or HTML reply)."""
+        template = varying_route(method, path)
+        if template is None:
+            return
         try:
             features = await self._client.app.features()
         except InvokeAIError:

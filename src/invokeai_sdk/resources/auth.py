@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._errors import FeatureNotSupportedError, NotFoundError
+from .._errors import APIStatusError, FeatureNotSupportedError, NotFoundError
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.app import AuthStatus, LoginResult, User
 from ._base import AsyncAPIResource
@@ -25,14 +25,19 @@ class AuthResource(AsyncAPIResource):
     ) -> LoginResult:
         """Log in; the session uses the new token (and these credentials to log in again on a 401)."""
         transport = self._client._transport
-        response = await transport.request(
-            "POST",
-            "/api/v1/auth/login",
-            options=self._client._options,
-            json={"email": email, "password": password, "remember_me": remember_me},
-            timeout=timeout,
-            authenticate=False,
-        )
+        try:
+            response = await transport.request(
+                "POST",
+                "/api/v1/auth/login",
+                options=self._client._options,
+                json={"email": email, "password": password, "remember_me": remember_me},
+                timeout=timeout,
+                authenticate=False,
+            )
+        except APIStatusError as exc:
+            if exc.status_code in (404, 405):  # before 6.12: no accounts at all
+                await self._raise_if_undocumented("POST", "/api/v1/auth/login", exc)
+            raise
         result = LoginResult.model_validate_json(response.content)
         creds = transport.credentials
         creds.email, creds.password, creds.token = email, password, result.token
