@@ -201,6 +201,19 @@ async def test_a_missing_api_raises_feature_not_supported_naming_the_release(
         assert refusal is None or (refusal.status_code != 405 and refusal.detail != "Not Found"), refusal
 
 
+async def test_board_creation_answered_with_500_still_returns_the_board(ivk: AsyncInvokeAI) -> None:
+    """6.10-6.11 create the board, then answer 500; the SDK finds the board it made."""
+    version = await _version(ivk)
+    async with httpx.AsyncClient(base_url=ivk.base_url, timeout=30) as http:
+        raw = await http.post("/api/v1/boards/", params={"board_name": "compat-raw"})
+    assert raw.status_code == (500 if Version("6.10") <= version < Version("6.12") else 201), raw.text
+    board = await ivk.boards.create("compat-raw")
+    assert board.board_name == "compat-raw"
+    boards = [b async for b in ivk.boards.list()]
+    assert sorted(b.board_name for b in boards) == ["compat-raw", "compat-raw"]
+    assert board.board_id in [b.board_id for b in boards]
+
+
 def test_sync_facade_tour(clean: ServerInfo) -> None:
     with InvokeAI(clean.base_url) as ivk:
         board = ivk.boards.create("compat-sync")
