@@ -11,14 +11,18 @@ Standard library only, so it runs from any interpreter.
 
 The server lives in its own venv (several GB) under a cache folder outside the repository:
 ``$INVOKEAI_SDK_CACHE`` or ``$XDG_CACHE_HOME/invokeai-sdk`` or ``~/.cache/invokeai-sdk``.
-Knobs: ``INVOKEAI_SERVER_VERSION`` (default 6.14.2), ``INVOKEAI_SERVER_PYTHON`` (an interpreter
-for the venv; InvokeAI needs 3.11 or 3.12), ``INVOKEAI_SERVER_TORCH`` (torch requirements).
+Knobs: ``INVOKEAI_SERVER_VERSION`` (default 6.14.2; ``6.14.2-unpinned`` is 6.14.2 without pins),
+``INVOKEAI_SERVER_PYTHON`` (an interpreter for the venv; default python3.11), ``INVOKEAI_SERVER_TORCH``
+(torch requirements), ``INVOKEAI_SERVER_PINS`` (extra requirements such as ``starlette<1.8``; ``''``
+for none, i.e. the install as users get it), ``INVOKEAI_SERVER_LEAN`` (``0`` keeps triton, which a
+CPU server never loads). Each release and pin set gets its own venv folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -40,6 +44,12 @@ DEFAULT_TORCH = "torch==2.14.1 torchvision==0.29.1"
 # starlette 1.8+ breaks InvokeAI 6.14's gzip middleware (HTTP 500 on every 204 and on the Engine.IO
 # polling handshake for clients that send Accept-Encoding: gzip, as httpx and aiohttp do).
 DEFAULT_PINS = "starlette<1.8"
+# 5.15 and 6.3 leave fastapi unpinned: freeze the web stack they were tested with.
+OLD_WEB_PINS = "starlette<1.8 fastapi==0.165.0"
+UNPINNED_SUFFIX = "-unpinned"
+# Left out of lean installs: torch loads triton only for torch.compile, which a CPU server never runs.
+# (The nvidia-* wheels cannot go: torch's CUDA build links them at import.)
+LEAN_EXCLUDES = ("triton",)
 HOST = "127.0.0.1"
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -69,12 +79,62 @@ def cache_dir() -> Path:
     return Path(base) / "invokeai-sdk"
 
 
+def _release() -> str:
+    return os.environ.get("INVOKEAI_SERVER_VERSION", DEFAULT_VERSION) or DEFAULT_VERSION
+
+
 def server_version() -> str:
-    return os.environ.get("INVOKEAI_SERVER_VERSION", DEFAULT_VERSION)
+    """The InvokeAI version to install (``INVOKEAI_SERVER_VERSION`` without a ``-unpinned`` suffix)."""
+    release = _release()
+    return release[: -len(UNPINNED_SUFFIX)] if release.endswith(UNPINNED_SUFFIX) else release
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one InvokeAI release installs and starts on CPU (see the README's supported-servers table)."""
+
+    version: str
+    schema_version: str  # the invokeai.yaml schema the release asserts
+    torch_override: bool  # the release pins torch~=2.7: override it with the local torch pair
+    default_pins: str
+
+
+def recipe(version: str) -> Recipe:
+    """The install recipe of ``version``: releases differ in config schema, torch pin and web stack."""
+    v = _version_tuple(version)
+    return Recipe(
+        version=version,
+        schema_version="4.0.3" if v >= (6, 13) else "4.0.2",
+        torch_override=v < (6, 13),
+        default_pins=OLD_WEB_PINS if v < (6, 8) else DEFAULT_PINS,
+    )
+
+
+def server_pins(version: str | None = None) -> list[str]:
+    """Extra requirements installed beside InvokeAI (``INVOKEAI_SERVER_PINS``; none when unpinned)."""
+    if _release().endswith(UNPINNED_SUFFIX):
+        return []
+    explicit = os.environ.get("INVOKEAI_SERVER_PINS")
+    if explicit is not None:
+        return explicit.split()
+    return recipe(version or server_version()).default_pins.split()
 
 
 def venv_dir(version: str | None = None) -> Path:
-    return cache_dir() / f"invokeai-{version or server_version()}"
+    """The venv folder of a release and pin set: the default pins, none, or others each get their own."""
+    version = version or server_version()
+    pins = server_pins(version)
+    if pins == recipe(version).default_pins.split():
+        suffix = ""
+    elif not pins:
+        suffix = UNPINNED_SUFFIX
+    else:
+        suffix = "-pins-" + hashlib.sha256(" ".join(sorted(pins)).encode()).hexdigest()[:8]
+    return cache_dir() / f"invokeai-{version}{suffix}"
 
 
 def _venv_python(venv: Path) -> Path:
@@ -90,7 +150,7 @@ def _is_installed(venv: Path, version: str) -> bool:
         "from torchvision.ops import nms\n"
         "from packaging.requirements import Requirement\n"
         f"assert m.version('invokeai') == {version!r}, m.version('invokeai')\n"
-        f"for spec in {DEFAULT_PINS.split()!r}:\n"
+        f"for spec in {server_pins(version)!r}:\n"
         "    r = Requirement(spec)\n"
         "    assert r.specifier.contains(m.version(r.name), prereleases=True), spec\n"
     )
@@ -99,7 +159,7 @@ def _is_installed(venv: Path, version: str) -> bool:
 
 def _find_python() -> str:
     explicit = os.environ.get("INVOKEAI_SERVER_PYTHON")
-    candidates = [explicit] if explicit else ["python3.11", "python3.12"]
+    candidates = [explicit] if explicit else ["python3.11"]
     for name in candidates:
         path = shutil.which(name) if name and not os.path.isabs(name) else name
         if path:
@@ -109,9 +169,11 @@ def _find_python() -> str:
             )
             if check.returncode == 0:
                 return path
-    if (3, 11) <= sys.version_info[:2] <= (3, 12):
+    if sys.version_info[:2] == (3, 11):
         return sys.executable
-    raise SystemExit("InvokeAI needs Python 3.11 or 3.12; set INVOKEAI_SERVER_PYTHON to one")
+    raise SystemExit(
+        "the server venv needs Python 3.11 (the torch wheels); set INVOKEAI_SERVER_PYTHON to one"
+    )
 
 
 def _local_wheel_sources() -> list[str]:
@@ -149,7 +211,7 @@ def install(version: str | None = None) -> Path:
         subprocess.run([python, "-m", "venv", str(venv)], check=True)
     python = str(_venv_python(venv))
     torch = os.environ.get("INVOKEAI_SERVER_TORCH", DEFAULT_TORCH).split()
-    requirements = [*torch, f"invokeai=={version}", *DEFAULT_PINS.split()]
+    requirements = [*torch, f"invokeai=={version}", *server_pins(version)]
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     installed = False
     if subprocess.run([python, "-m", "pip", "install", "-q", "uv"], env=env).returncode == 0:
@@ -157,6 +219,14 @@ def install(version: str | None = None) -> Path:
         links: list[str] = []
         for source in _local_wheel_sources():
             links += ["--find-links", source]
+        if recipe(version).torch_override:  # the release pins torch~=2.7; its code runs on the newer pair
+            overrides = venv / "invokeai-sdk-overrides.txt"
+            overrides.write_text("\n".join(torch) + "\n")
+            links += ["--overrides", str(overrides)]
+        if os.environ.get("INVOKEAI_SERVER_LEAN", "1") != "0":
+            excludes = venv / "invokeai-sdk-excludes.txt"
+            excludes.write_text("\n".join(LEAN_EXCLUDES) + "\n")
+            links += ["--excludes", str(excludes)]
         log(f"uv pip install {' '.join(requirements)} (several GB)")
         # --compile-bytecode: without .pyc files every start takes ~2.5x longer.
         command = [uv, "pip", "install", "--compile-bytecode", "--python", python, *links, *requirements]
@@ -169,7 +239,7 @@ def install(version: str | None = None) -> Path:
         )
     if not _is_installed(venv, version):
         raise SystemExit("InvokeAI installed, but torch/torchvision/invokeai do not import together")
-    log(f"installed InvokeAI {version} in {time.monotonic() - started:.0f} s")
+    log(f"installed InvokeAI {version} in {time.monotonic() - started:.0f} s into {venv}")
     return venv
 
 
@@ -221,7 +291,7 @@ def start(*, multiuser: bool = False, port: int = 0, timeout: float = 240.0) -> 
     if _port_in_use(port):  # InvokeAI would silently move to port+1
         raise SystemExit(f"port {port} on {HOST} is already in use")
     root = Path(tempfile.mkdtemp(prefix="invokeai-root."))
-    schema = "4.0.3" if tuple(int(p) for p in server_version().split(".")[:2]) >= (6, 13) else "4.0.2"
+    schema = recipe(server_version()).schema_version
     lines = [f"schema_version: {schema}", f"host: {HOST}", f"port: {port}", "log_format: plain"]
     if multiuser:
         lines.append("multiuser: true")

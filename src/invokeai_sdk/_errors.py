@@ -214,14 +214,25 @@ class APIResponseValidationError(InvokeAIError):
 class FeatureNotSupportedError(InvokeAIError):
     """The connected server does not offer this API (it is older, or newer and changed)."""
 
-    def __init__(self, feature: str, *, server_version: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        feature: str,
+        *,
+        server_version: str | None = None,
+        hint: str | None = None,
+        added_in: str | None = None,
+    ) -> None:
         version = f" {server_version}" if server_version else ""
         message = f"The InvokeAI server{version} does not support {feature!r}."
+        if added_in:
+            message += f" InvokeAI {added_in} and later have it."
         if hint:
             message += f" {hint}"
         super().__init__(message)
         self.feature = feature
         self.server_version = server_version
+        self.added_in = added_in
+        """The first release (of those the SDK is tested with) that has the feature, when known."""
 
 
 class EventsUnavailableError(InvokeAIError):

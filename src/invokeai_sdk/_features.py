@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
+from ._compat import added_in, match_template, path_added_in
 from ._errors import FeatureNotSupportedError
 from ._invocation_schema import InvocationSchemas
 
@@ -117,7 +118,20 @@ class ServerFeatures:
     def require(self, feature: str) -> None:
         """Raise :class:`FeatureNotSupportedError` unless :meth:`supports` the feature."""
         if not self.supports(feature):
-            raise FeatureNotSupportedError(feature, server_version=self.version)
+            since = path_added_in(FEATURE_PATHS.get(feature, feature))
+            raise FeatureNotSupportedError(feature, server_version=self.version, added_in=since)
+
+    def require_operation(self, method: str, path: str, *, feature: str) -> None:
+        """Raise :class:`FeatureNotSupportedError` (naming ``feature``) unless ``METHOD path`` is there."""
+        if not self.has_operation(method, path):
+            raise FeatureNotSupportedError(
+                feature, server_version=self.version, added_in=added_in(method, path)
+            )
+
+    def template_of(self, method: str, path: str) -> str | None:
+        """The documented template a concrete ``METHOD path`` matches (``None``: not documented)."""
+        method = method.upper()
+        return match_template(path, (p for m, p in self.operations if m == method))
 
     def has_invocation(self, node_type: str) -> bool:
         """True when the server can run nodes of ``node_type``."""

@@ -1081,7 +1081,10 @@ class SyncImagesResource(SyncResource):
         return _call(self._target.unstar, names, timeout=timeout)
 
     def delete(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteImagesResult:
-        """Delete one image; :class:`NotFoundError` when there is no such image."""
+        """Delete one image; :class:`NotFoundError` when there is no such image.
+
+        Servers before 6.3 answer ``null``: the result then lists the image, without ``affected_boards``.
+        """
         return _call(self._target.delete, image_name, timeout=timeout)
 
     def delete_many(
@@ -1913,19 +1916,25 @@ class SyncQueueResource(SyncResource):
     def list_all(
         self, *, queue_id: str = "default", destination: str | None = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> builtins.list[QueueItem]:
-        """Every queue item in one request (optionally only those sent to ``destination``)."""
+        """Every queue item in one request (optionally only those sent to ``destination``).
+
+        Servers before 6.3 have no such route: their paged listing is walked and each item read.
+        """
         return _call(self._target.list_all, queue_id=queue_id, destination=destination, timeout=timeout)
 
     def items_by_ids(
         self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
     ) -> builtins.list[QueueItem]:
-        """The queue items with these ids (missing ids are left out)."""
+        """The queue items with these ids (missing ids are left out); one item at a time before 6.8."""
         return _call(self._target.items_by_ids, item_ids, queue_id=queue_id, timeout=timeout)
 
     def summaries(
         self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
     ) -> builtins.list[QueueItemSummary]:
-        """Light summaries (status, batch, timestamps) of these items; missing ids are left out."""
+        """Light summaries (status, batch, timestamps) of these items; missing ids are left out.
+
+        Servers before 6.14 have no summary route: the summaries are cut from the full items.
+        """
         return _call(self._target.summaries, item_ids, queue_id=queue_id, timeout=timeout)
 
     def cancel(

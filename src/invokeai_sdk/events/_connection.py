@@ -36,6 +36,7 @@ import socketio
 from .._errors import AuthenticationError, EventsUnavailableError, InvokeAIError, PermissionDeniedError
 from ._stream import EventStream
 from ._types import (
+    BatchEnqueuedEvent,
     DisconnectedEvent,
     Event,
     InvocationEvent,
@@ -337,6 +338,8 @@ class EventConnection:
             if inv_id is None:
                 return False
             key = (event.event_name, event.queue_id, event.item_id, inv_id, event.session_id)
+        elif isinstance(event, BatchEnqueuedEvent) and event.batch_id is not None:
+            key = (event.event_name, event.queue_id, event.batch_id)
         else:
             return False
         if key in self._seen:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -10,7 +10,14 @@ import httpx
 import pydantic
 
 from .._base_client import decode_json, validate_response
-from .._errors import InternalServerError, NotFoundError
+from .._compat import added_in, varying_route
+from .._errors import (
+    APIStatusError,
+    FeatureNotSupportedError,
+    InternalServerError,
+    InvokeAIError,
+    NotFoundError,
+)
 from .._transport import StreamedResponse
 from .._types import NOT_GIVEN, TimeoutArg
 
@@ -20,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncAPIResource"]
 
 M = TypeVar("M")
+T = TypeVar("T")
 R = TypeVar("R", bound=pydantic.BaseModel)
 
 BATCH_LIMIT = 1000
@@ -46,19 +54,58 @@ class AsyncAPIResource:
         timeout: TimeoutArg = NOT_GIVEN,
         max_retries: int | None = None,
     ) -> httpx.Response:
-        """Send through the session's request layer (``max_retries=0`` for a PUT that is not idempotent)."""
-        return await self._client.request(
-            method,
-            path,
-            params=params,
-            json=json,
-            files=files,
-            data=data,
-            content=content,
-            headers=headers,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        """Send through the session's request layer (``max_retries=0`` for a PUT that is not idempotent).
+
+        A 404 or 405 (or the web UI's HTML page) from a route that not every release has (see
+        ``_compat``), and that the server does not document, becomes :class:`FeatureNotSupportedError`.
+        """
+        try:
+            response = await self._client.request(
+                method,
+                path,
+                params=params,
+                json=json,
+                files=files,
+                data=data,
+                content=content,
+                headers=headers,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        except APIStatusError as exc:
+            if exc.status_code in (404, 405):
+                await self._raise_if_undocumented(method, path, exc)
+            raise
+        if response.headers.get("content-type", "").startswith("text/html"):
+            # Some releases answer an unknown GET with the web UI's index page (200, HTML).
+            await self._raise_if_undocumented(method, path, None)
+        return response
+
+    async def _raise_if_undocumented(self, method: str, path: str, exc: APIStatusError | None) -> None:
+        """Raise :class:`FeatureNotSupportedError` when ``METHOD path`` is a route some releases lack
+        and the server's API document lacks it too (called after a 404, 405 or HTML reply)."""
+        template = varying_route(method, path)
+        if template is None:
+            return
+        try:
+            features = await self._client.features()
+        except InvokeAIError:
+            return  # no API document to judge by: the original error stands
+        if features.paths and features.template_of(method, path) is None:
+            raise FeatureNotSupportedError(
+                f"{method.upper()} {template}",
+                server_version=features.version,
+                added_in=added_in(method, template),
+            ) from exc
+
+    async def _request_no_body(self, method: str, path: str, **kwargs: Any) -> None:
+        """Send a request whose success reply is empty (204), asking for no compression.
+
+        InvokeAI 6.14 with starlette 1.8+ (the unpinned install) answers every 204 with a 500 to a
+        client that accepts gzip: its gzip middleware cannot finish a reply without a body.
+        """
+        headers = {**(kwargs.pop("headers", None) or {}), "Accept-Encoding": "identity"}
+        await self._request(method, path, headers=headers, **kwargs)
 
     @asynccontextmanager
     async def _stream(
@@ -130,3 +177,28 @@ class AsyncAPIResource:
     async def _require(self, feature: str) -> None:
         """Raise :class:`FeatureNotSupportedError` unless the server offers ``feature``."""
         await self._client.require(feature)
+
+    def _may_have(self, method: str, template: str) -> bool:
+        """False only when the server's API document, once read, lacks ``METHOD template``.
+
+        Before the document is read the newest route is tried: a 404/405 from it reads the document
+        (see :meth:`_request`), so a newest server never pays for the 1-2 MB document.
+        """
+        features = self._client.session.features
+        return features is None or not features.paths or features.has_operation(method, template)
+
+    async def _newest_or_older(
+        self,
+        method: str,
+        template: str,
+        newest: Callable[[], Awaitable[T]],
+        older: Callable[[], Awaitable[T]],
+    ) -> T:
+        """``newest()`` when the server has ``METHOD template``, else ``older()`` (an older release's way)."""
+        if self._may_have(method, template):
+            try:
+                return await newest()
+            except FeatureNotSupportedError:
+                if self._may_have(method, template):
+                    raise  # some other route is missing: not this choice to make
+        return await older()

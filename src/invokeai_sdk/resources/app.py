@@ -7,7 +7,7 @@ from typing import Any
 
 import anyio
 
-from .._errors import InvokeAIError, NotFoundError, ValidationError
+from .._errors import FeatureNotSupportedError, InvokeAIError, NotFoundError, ValidationError
 from .._features import ServerFeatures
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.app import (
@@ -36,7 +36,7 @@ class AppResource(AsyncAPIResource):
         """The server's effective configuration (``invokeai.yaml`` merged with defaults and env)."""
         try:
             return await self._parsed(RuntimeConfig, "GET", "/api/v1/app/runtime_config", timeout=timeout)
-        except NotFoundError:
+        except (NotFoundError, FeatureNotSupportedError):
             # Servers before 6.11 only have the older, smaller /app/config.
             data = await self._json("GET", "/api/v1/app/config", timeout=timeout)
             return RuntimeConfig(config=data if isinstance(data, dict) else {}, set_fields=[])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .._errors import NotFoundError, ValidationError
+from .._errors import APIStatusError, FeatureNotSupportedError, NotFoundError, ValidationError
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.app import AuthStatus, LoginResult, SetupResult, User
 from ._base import AsyncAPIResource
@@ -23,20 +23,25 @@ class AuthResource(AsyncAPIResource):
         """Whether the server is multi-user. Servers before 6.12 (no auth API) report single-user."""
         try:
             return await self._parsed(AuthStatus, "GET", "/api/v1/auth/status", timeout=timeout)
-        except NotFoundError:
+        except (NotFoundError, FeatureNotSupportedError):
             return AuthStatus(multiuser_enabled=False, setup_required=False)
 
     async def login(
         self, email: str, password: str, *, remember_me: bool = False, timeout: TimeoutArg = NOT_GIVEN
     ) -> LoginResult:
         """Log in; the session uses the new token (and these credentials to log in again on a 401)."""
-        response = await self._client.request(
-            "POST",
-            "/api/v1/auth/login",
-            json={"email": email, "password": password, "remember_me": remember_me},
-            timeout=timeout,
-            authenticate=False,
-        )
+        try:
+            response = await self._client.request(
+                "POST",
+                "/api/v1/auth/login",
+                json={"email": email, "password": password, "remember_me": remember_me},
+                timeout=timeout,
+                authenticate=False,
+            )
+        except APIStatusError as exc:
+            if exc.status_code in (404, 405):  # before 6.12: no accounts at all
+                await self._raise_if_undocumented("POST", "/api/v1/auth/login", exc)
+            raise
         result = LoginResult.model_validate_json(response.content)
         creds = self._client.transport.credentials
         creds.email, creds.password, creds.token = email, password, result.token

@@ -6,7 +6,8 @@ import builtins
 from collections.abc import Iterable
 from typing import Any, Literal, TypeAlias
 
-from .._errors import ValidationError
+from .._compat import QUIRKS, version_in
+from .._errors import InternalServerError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
@@ -121,9 +122,41 @@ class BoardsResource(AsyncAPIResource):
 
     async def create(self, name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> BoardDTO:
         """Create a board called ``name`` (names need not be unique)."""
-        return await self._parsed(
-            BoardDTO, "POST", "/api/v1/boards/", params={"board_name": _check_name(name)}, timeout=timeout
+        name = _check_name(name)
+        features = self._client.session.features
+        version = (
+            features.version
+            if features
+            else (await self._client.get("/api/v1/app/version", timeout=timeout)).get("version")
         )
+        if not version_in(version, QUIRKS["board_create_500"]):
+            return await self._parsed(
+                BoardDTO, "POST", "/api/v1/boards/", params={"board_name": name}, timeout=timeout
+            )
+        # 6.10-6.11 answer 500 "Failed to create board" after creating it: the new board is the one
+        # of that name that was not there before. Any other 500, or no such board, is raised.
+        before = {board.board_id for board in await self._all_named(name, timeout=timeout)}
+        try:
+            return await self._parsed(
+                BoardDTO, "POST", "/api/v1/boards/", params={"board_name": name}, timeout=timeout
+            )
+        except InternalServerError as exc:
+            if exc.detail != "Failed to create board":
+                raise
+            made = [
+                board
+                for board in await self._all_named(name, timeout=timeout)
+                if board.board_id not in before
+            ]
+            if len(made) != 1:
+                raise
+            return made[0]
+
+    async def _all_named(self, name: str, *, timeout: TimeoutArg) -> builtins.list[BoardDTO]:
+        boards = await self._parsed(
+            builtins.list[BoardDTO], "GET", "/api/v1/boards/", params={"all": True}, timeout=timeout
+        )
+        return [board for board in boards if board.board_name == name]
 
     async def update(
         self,

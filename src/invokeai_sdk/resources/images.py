@@ -430,8 +430,14 @@ class ImagesResource(AsyncAPIResource):
         )
 
     async def delete(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteImagesResult:
-        """Delete one image; :class:`NotFoundError` when there is no such image."""
-        return await self._parsed(DeleteImagesResult, "DELETE", _image_path(image_name), timeout=timeout)
+        """Delete one image; :class:`NotFoundError` when there is no such image.
+
+        Servers before 6.3 answer ``null``: the result then lists the image, without ``affected_boards``.
+        """
+        result = await self._parsed(
+            DeleteImagesResult | None, "DELETE", _image_path(image_name), timeout=timeout
+        )
+        return result if result is not None else DeleteImagesResult(deleted_images=[image_name])
 
     async def delete_many(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN

@@ -279,7 +279,7 @@ class ModelsResource(AsyncAPIResource):
 
     async def prune_install_jobs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Forget every finished (completed, failed, cancelled) install job."""
-        await self._request("DELETE", f"{_PREFIX}/install", timeout=timeout)
+        await self._request_no_body("DELETE", f"{_PREFIX}/install", timeout=timeout)
 
     # -- management --------------------------------------------------------------------------
 
@@ -327,7 +327,7 @@ class ModelsResource(AsyncAPIResource):
 
     async def delete(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Remove a model's record (and its files when they are inside the server's models folder)."""
-        await self._request("DELETE", f"{_PREFIX}/i/{_key(key)}", timeout=timeout)
+        await self._request_no_body("DELETE", f"{_PREFIX}/i/{_key(key)}", timeout=timeout)
 
     async def delete_many(self, keys: Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN) -> BulkDeleteResult:
         """Delete several models in one request; failures are reported per key, not raised (6.11+)."""

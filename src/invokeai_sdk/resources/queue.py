@@ -7,12 +7,20 @@ import copy
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import httpx
 
-from .._errors import APIConnectionError, BatchDataError, EnqueueError, InvokeAIError, ValidationError
+from .._errors import (
+    APIConnectionError,
+    BatchDataError,
+    EnqueueError,
+    InternalServerError,
+    InvokeAIError,
+    NotFoundError,
+    ValidationError,
+)
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
@@ -43,6 +51,14 @@ _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Failures before the request left this process: such an enqueue cannot have arrived."""
 
 log = logging.getLogger("invokeai_sdk")
+_I = TypeVar("_I", QueueItem, QueueItemSummary)
+_PER_ITEM_CONCURRENCY = 8  # servers without bulk item routes (before 6.8) are read one item at a time
+# Route templates whose presence (in the server's /openapi.json) picks how items are read.
+_SUMMARIES_ROUTE = "/api/v1/queue/{queue_id}/item_summaries_by_ids"  # 6.14+
+_ITEMS_ROUTE = "/api/v1/queue/{queue_id}/items_by_ids"  # 6.8+
+_ITEM_IDS_ROUTE = "/api/v1/queue/{queue_id}/item_ids"  # 6.8+
+_LIST_ALL_ROUTE = "/api/v1/queue/{queue_id}/list_all"  # 6.3+
+_LIST_PAGE = 100  # page size of the cursor listing ("/list") of servers before 6.3
 
 
 def new_origin() -> str:
@@ -277,16 +293,30 @@ class QueueResource(AsyncAPIResource):
         base = _q(queue_id)
 
         snapshot: builtins.list[int] = []
+        held: dict[int, QueueItem] = {}  # servers before 6.8: the whole listing, read with the ids
+
+        async def read_ids() -> None:
+            ids = await self._json(
+                "GET", f"{base}/item_ids", params={"order_dir": order.upper()}, timeout=timeout
+            )
+            snapshot[:] = [int(i) for i in ids.get("item_ids", [])]
+
+        async def read_listing() -> None:
+            held.update(
+                (item.item_id, item) for item in await self.list_all(queue_id=queue_id, timeout=timeout)
+            )
+            snapshot[:] = sorted(held, reverse=order == "desc")
 
         async def fetch(offset: int, page_limit: int) -> AsyncPage[QueueItem]:
             if offset == 0 or not snapshot:  # a new walk: read the ids once, not once per page
-                ids = await self._json(
-                    "GET", f"{base}/item_ids", params={"order_dir": order.upper()}, timeout=timeout
-                )
-                snapshot[:] = [int(i) for i in ids.get("item_ids", [])]
+                held.clear()
+                await self._newest_or_older("GET", _ITEM_IDS_ROUTE, read_ids, read_listing)
             all_ids = snapshot
             wanted = all_ids[offset : offset + page_limit]
-            items = await self.items_by_ids(wanted, queue_id=queue_id, timeout=timeout) if wanted else []
+            if held:
+                items = [held[i] for i in wanted if i in held]
+            else:
+                items = await self.items_by_ids(wanted, queue_id=queue_id, timeout=timeout) if wanted else []
             rank = {item_id: n for n, item_id in enumerate(wanted)}
             items.sort(key=lambda item: rank.get(item.item_id, 0))
             kept = [
@@ -305,43 +335,125 @@ class QueueResource(AsyncAPIResource):
     async def list_all(
         self, *, queue_id: str = "default", destination: str | None = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> builtins.list[QueueItem]:
-        """Every queue item in one request (optionally only those sent to ``destination``)."""
+        """Every queue item in one request (optionally only those sent to ``destination``).
+
+        Servers before 6.3 have no such route: their paged listing is walked and each item read.
+        """
         params = {"destination": destination} if destination is not None else None
-        return await self._parsed(
-            builtins.list[QueueItem], "GET", f"{_q(queue_id)}/list_all", params=params, timeout=timeout
-        )
+
+        async def newest() -> builtins.list[QueueItem]:
+            return await self._parsed(
+                builtins.list[QueueItem], "GET", f"{_q(queue_id)}/list_all", params=params, timeout=timeout
+            )
+
+        async def older() -> builtins.list[QueueItem]:
+            ids = await self._paged_ids(queue_id, destination, timeout)
+            return await self.items_by_ids(ids, queue_id=queue_id, timeout=timeout)
+
+        return await self._newest_or_older("GET", _LIST_ALL_ROUTE, newest, older)
 
     async def items_by_ids(
         self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
     ) -> builtins.list[QueueItem]:
-        """The queue items with these ids (missing ids are left out)."""
-        out: builtins.list[QueueItem] = []
+        """The queue items with these ids (missing ids are left out); one item at a time before 6.8."""
         ids = [_item_id(i) for i in item_ids]
+
+        async def newest() -> builtins.list[QueueItem]:
+            return await self._by_ids(QueueItem, "items_by_ids", ids, queue_id, timeout)
+
+        async def older() -> builtins.list[QueueItem]:
+            return await self._items_one_by_one(ids, queue_id=queue_id, timeout=timeout)
+
+        return await self._newest_or_older("POST", _ITEMS_ROUTE, newest, older)
+
+    async def summaries(
+        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[QueueItemSummary]:
+        """Light summaries (status, batch, timestamps) of these items; missing ids are left out.
+
+        Servers before 6.14 have no summary route: the summaries are cut from the full items.
+        """
+        ids = [_item_id(i) for i in item_ids]
+
+        async def newest() -> builtins.list[QueueItemSummary]:
+            return await self._by_ids(QueueItemSummary, "item_summaries_by_ids", ids, queue_id, timeout)
+
+        async def older() -> builtins.list[QueueItemSummary]:
+            items = await self.items_by_ids(ids, queue_id=queue_id, timeout=timeout)
+            return [QueueItemSummary.model_validate(_summary_fields(item)) for item in items]
+
+        return await self._newest_or_older("POST", _SUMMARIES_ROUTE, newest, older)
+
+    async def _by_ids(
+        self, item_type: type[_I], route: str, ids: builtins.list[int], queue_id: str, timeout: TimeoutArg
+    ) -> builtins.list[_I]:
+        """POST ``ids`` to a bulk item route in slices the server accepts; the answers joined."""
+        out: builtins.list[_I] = []
         for start in range(0, len(ids), _MAX_IDS):
             out += await self._parsed(
-                builtins.list[QueueItem],
+                builtins.list[item_type],  # type: ignore[valid-type]
                 "POST",
-                f"{_q(queue_id)}/items_by_ids",
+                f"{_q(queue_id)}/{route}",
                 json={"item_ids": ids[start : start + _MAX_IDS]},
                 timeout=timeout,
             )
         return out
 
-    async def summaries(
-        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> builtins.list[QueueItemSummary]:
-        """Light summaries (status, batch, timestamps) of these items; missing ids are left out."""
-        out: builtins.list[QueueItemSummary] = []
-        ids = [_item_id(i) for i in item_ids]
-        for start in range(0, len(ids), _MAX_IDS):
-            out += await self._parsed(
-                builtins.list[QueueItemSummary],
-                "POST",
-                f"{_q(queue_id)}/item_summaries_by_ids",
-                json={"item_ids": ids[start : start + _MAX_IDS]},
-                timeout=timeout,
+    async def _paged_ids(
+        self, queue_id: str, destination: str | None, timeout: TimeoutArg
+    ) -> builtins.list[int]:
+        """Every item id from the cursor-paged ``/list`` of servers before 6.3 (item summaries only)."""
+        ids: builtins.list[int] = []
+        cursor: dict[str, int] = {}
+        while True:
+            page = await self._json(
+                "GET", f"{_q(queue_id)}/list", params={"limit": _LIST_PAGE, **cursor}, timeout=timeout
             )
-        return out
+            rows = [row for row in page.get("items", []) if isinstance(row, dict)]
+            ids += [
+                int(row["item_id"])
+                for row in rows
+                if destination is None or row.get("destination") == destination
+            ]
+            if not rows or not page.get("has_more"):
+                return ids
+            cursor = {"cursor": int(rows[-1]["item_id"]), "priority": int(rows[-1].get("priority", 0))}
+
+    async def _items_one_by_one(
+        self, ids: builtins.list[int], *, queue_id: str, timeout: TimeoutArg
+    ) -> builtins.list[QueueItem]:
+        """Read items one request each (a few at a time), in the order asked; missing ids left out.
+
+        A missing item (deleted meanwhile, or never there) is left out, as the bulk route does. 5.x
+        servers answer a bare 500 for it: such an item counts as missing only when the queue's listing
+        confirms it is not there; otherwise the 500 is raised.
+        """
+        found: dict[int, QueueItem] = {}
+        errors: dict[int, InvokeAIError] = {}
+        limiter = anyio.CapacityLimiter(_PER_ITEM_CONCURRENCY)
+
+        async def read(item_id: int) -> None:
+            async with limiter:
+                try:
+                    found[item_id] = await self.get(item_id, queue_id=queue_id, timeout=timeout)
+                except NotFoundError:
+                    pass
+                except InvokeAIError as exc:  # raised after the others finished, not as a group
+                    errors[item_id] = exc
+
+        wanted = builtins.list(dict.fromkeys(ids))
+        async with anyio.create_task_group() as group:
+            for item_id in wanted:
+                group.start_soon(read, item_id)
+        if errors:
+            unexplained = [i for i, exc in errors.items() if not _bare_500(exc)]
+            if unexplained:
+                raise errors[unexplained[0]]
+            listed = set(await self._paged_ids(queue_id, None, timeout))
+            present = [i for i in errors if i in listed]
+            if present:
+                raise errors[present[0]]
+        return [found[i] for i in wanted if i in found]
 
     # -- canceling and deleting ----------------------------------------------------------------
 
@@ -464,6 +576,15 @@ class _IdsPage(AsyncPage[QueueItem]):
 
 
 _MAX_ITEM_ID = 2**63 - 1  # the server keeps item ids in SQLite INTEGER (signed 64-bit)
+
+
+def _bare_500(exc: InvokeAIError) -> bool:
+    """An unhandled server exception (a 500 with the plain-text body), as 5.x gives for a missing item."""
+    return isinstance(exc, InternalServerError) and exc.response.text.strip() == "Internal Server Error"
+
+
+def _summary_fields(item: QueueItem) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in QueueItemSummary.model_fields}
 
 
 def _item_id(item_id: Any) -> int:
