@@ -23,6 +23,7 @@ from ._transport import StreamedResponse
 __all__ = [
     "CHUNK_SIZE",
     "content_disposition_filename",
+    "names_directory",
     "precheck_target",
     "resolve_target",
     "safe_file_name",
@@ -62,17 +63,30 @@ def content_disposition_filename(header: str | None) -> str | None:
     return str(filename) if filename else None
 
 
-def resolve_target(path_or_dir: str | os.PathLike[str], file_name: str) -> Path:
-    """Where to write: ``path_or_dir/file_name`` when ``path_or_dir`` is a directory, else ``path_or_dir``.
+def names_directory(path_or_dir: str | os.PathLike[str]) -> bool:
+    """Whether ``path_or_dir`` names a directory: an existing one, or any path ending in a separator
+    (``"out/"``), which is created when missing."""
+    text = os.fspath(path_or_dir)
+    separators = tuple(sep for sep in (os.sep, os.altsep, "/") if sep)
+    return text.endswith(separators) or Path(text).is_dir()
 
-    ``file_name`` comes from the server and is checked with :func:`safe_file_name`; the result is also
-    checked to lie directly inside the directory. A file path chosen by the caller is used as given,
-    but its directory must exist.
+
+def resolve_target(path_or_dir: str | os.PathLike[str], file_name: str) -> Path:
+    """Where to write: ``path_or_dir/file_name`` when ``path_or_dir`` names a directory, else ``path_or_dir``.
+
+    A directory is an existing one or a path ending in a separator (``"out/"``), created (with its
+    parents) when missing. ``file_name`` comes from the server and is checked with
+    :func:`safe_file_name`; the result is also checked to lie directly inside the directory. A file path
+    chosen by the caller is used as given, but its directory must exist.
     """
     target = Path(path_or_dir)
-    if target.is_dir():
+    if names_directory(path_or_dir):
+        if target.exists() and not target.is_dir():
+            raise ValidationError(f"{str(target)!r} is a file, not a directory.")
+        safe_file_name(file_name)
+        target.mkdir(parents=True, exist_ok=True)
         directory = target.resolve()
-        resolved = (directory / safe_file_name(file_name)).resolve()
+        resolved = (directory / file_name).resolve()
         if resolved.parent != directory:
             raise ValidationError(f"Refusing to write {file_name!r} outside {str(directory)!r}.")
         return resolved
@@ -82,9 +96,14 @@ def resolve_target(path_or_dir: str | os.PathLike[str], file_name: str) -> Path:
 
 
 def precheck_target(path_or_dir: str | os.PathLike[str], file_name: str) -> None:
-    """Refuse a bad ``file_name`` before anything is sent when ``path_or_dir`` is a directory."""
-    if Path(path_or_dir).is_dir():
-        resolve_target(path_or_dir, file_name)
+    """Refuse a bad ``file_name`` (or a file where a directory is meant) before anything is sent."""
+    if names_directory(path_or_dir):
+        target = Path(path_or_dir)
+        if target.exists() and not target.is_dir():
+            raise ValidationError(f"{str(target)!r} is a file, not a directory.")
+        safe_file_name(file_name)
+    elif not Path(path_or_dir).parent.is_dir():
+        raise ValidationError(f"The directory of {str(path_or_dir)!r} does not exist.")
 
 
 async def stream_to_file(

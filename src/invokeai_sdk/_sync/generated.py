@@ -639,7 +639,8 @@ class SyncImagesResource(SyncResource):
         """Stream the image to disk in constant memory; return the path written.
 
         ``path_or_dir`` is a file path, or a directory to write the file into under the server's
-        name for it. That name is checked: a name that is a path (``../x.png``, ``/etc/x``) raises
+        name for it: an existing directory, or any path ending in ``/`` (``"out/"``), created when
+        missing. That name is checked: a name that is a path (``../x.png``, ``/etc/x``) raises
         :class:`ValidationError` and nothing is written. The file appears atomically: after an
         error or a cancellation there is neither a partial file nor a temporary one.
         """

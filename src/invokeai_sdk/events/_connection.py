@@ -29,9 +29,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import sniffio
-import socketio
 
 from .._errors import EventsUnavailableError
 from ._stream import EventStream
@@ -45,6 +43,9 @@ from ._types import (
 )
 
 if TYPE_CHECKING:
+    import aiohttp
+    import socketio
+
     from .._client import AsyncInvokeAI
 
 __all__ = ["EventConnection", "get_connection"]
@@ -154,6 +155,9 @@ class EventConnection:
         base = self._client.base_url
         origin = f"{base.scheme}://{base.netloc.decode('ascii')}"
         path = base.path.rstrip("/") + "/ws/socket.io"
+        import aiohttp  # Socket.IO and aiohttp load with the first event socket, not with the SDK
+        import socketio
+
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession()
         sio = socketio.AsyncClient(
@@ -389,7 +393,9 @@ class EventConnection:
                 self._joins.pop(room, None)
                 sio = self._sio
                 if sio is not None and sio.connected:
-                    with contextlib.suppress(socketio.exceptions.SocketIOError):
+                    from socketio.exceptions import SocketIOError
+
+                    with contextlib.suppress(SocketIOError):
                         await sio.emit(*_subscribe_message(room, False))
 
     async def drop_transport(self) -> None:
