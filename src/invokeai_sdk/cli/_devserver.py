@@ -140,6 +140,17 @@ def start(
     return server
 
 
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (an exited process nobody reaped yet does not count)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(OSError, IndexError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
 def stop(root: str) -> DevServer:
     """Stop the server started with root folder ``root``; delete the root when it was temporary."""
     folder = Path(root)
@@ -152,9 +163,11 @@ def stop(root: str) -> DevServer:
         for _ in range(80):
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(server.pid, os.WNOHANG)  # reap it when it is our child
-            os.kill(server.pid, 0)
+            if not _alive(server.pid):
+                break
             time.sleep(0.125)
-        os.kill(server.pid, signal.SIGKILL)
+        else:
+            os.kill(server.pid, signal.SIGKILL)
     if (folder / _TEMP_MARK).exists():
         shutil.rmtree(folder, ignore_errors=True)
     else:
