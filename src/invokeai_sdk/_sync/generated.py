@@ -1768,6 +1768,10 @@ class SyncWorkflowRun(SyncObject):
             self._target.download_images, to_dir, include_intermediate=include_intermediate, timeout=timeout
         )
 
+    def progress(self) -> Iterator[InvocationProgressEvent]:
+        """Progress events of every item until the run is over (see ``BatchHandle.progress``)."""
+        return _iterate(self._target.progress)
+
     def events(self) -> Iterator[Event]:
         """The batch's events until every item is terminal (see ``BatchHandle.events``)."""
         return _iterate(self._target.events)
@@ -1861,6 +1865,11 @@ class SyncBatchHandle(SyncObject):
         return _call(
             self._target.download_images, to_dir, include_intermediate=include_intermediate, timeout=timeout
         )
+
+    def progress(self) -> Iterator[InvocationProgressEvent]:
+        """Progress events of every item (``item_id``, ``message``, ``percentage``, preview ``image``)
+        until the whole batch is terminal; status changes are in :meth:`events`."""
+        return _iterate(self._target.progress)
 
     def events(self) -> Iterator[Event]:
         """The batch's events until every item is terminal (needs events)."""
@@ -2036,6 +2045,10 @@ class SyncWorkflowJob(SyncObject):
         return _call(
             self._target.download_images, to_dir, include_intermediate=include_intermediate, timeout=timeout
         )
+
+    def progress(self) -> Iterator[InvocationProgressEvent]:
+        """The item's progress events until it is terminal (see ``JobHandle.progress``)."""
+        return _iterate(self._target.progress)
 
     def events(self) -> Iterator[Event]:
         """The item's events until it is terminal (see ``JobHandle.events``)."""
