@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 # Loaded at ``import invokeai_sdk``: the session class, the error tree and the small types every call
 # takes. Everything else (the sync facade, jobs and events with Socket.IO/aiohttp, workflows with
-# jsonpath-ng, the pydantic response models) is imported on first use through ``__getattr__`` below,
+# jsonpath-ng, node schemas, the pydantic response models) is imported on first use (``__getattr__``),
 # so a script that only builds a session starts in about the time ``import httpx`` takes.
 from ._client import DEFAULT_BASE_URL, AsyncInvokeAI
 from ._errors import (
@@ -48,13 +48,13 @@ from ._errors import (
     WorkflowInputError,
 )
 from ._features import ServerFeatures
-from ._invocation_schema import FieldSpec, InvocationSchema, InvocationSchemas
 from ._pagination import AsyncPage, AsyncPaginator
 from ._transport import StreamedResponse
 from ._types import NOT_GIVEN, UNCATEGORIZED, NotGiven, Timeout
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._invocation_schema import FieldSpec, InvocationSchema, InvocationSchemas
     from ._sync import (
         InvokeAI,
         SyncBatchHandle,
@@ -73,6 +73,9 @@ if TYPE_CHECKING:
     from .workflows import WorkflowDocument
 
 _LAZY: dict[str, str] = {
+    "FieldSpec": "._invocation_schema",
+    "InvocationSchema": "._invocation_schema",
+    "InvocationSchemas": "._invocation_schema",
     "InvokeAI": "._sync",
     "SyncBatchHandle": "._sync",
     "SyncEventStream": "._sync",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import FeatureNotSupportedError
-from ._invocation_schema import InvocationSchemas
+
+if TYPE_CHECKING:
+    from ._invocation_schema import InvocationSchemas
 
 __all__ = ["FEATURE_PATHS", "ServerFeatures"]
 
@@ -64,6 +66,8 @@ class ServerFeatures:
     @cached_property
     def invocations(self) -> InvocationSchemas:
         """The node types of this server with their field types."""
+        from ._invocation_schema import InvocationSchemas  # loaded with the first schema check
+
         return InvocationSchemas(self.openapi)
 
     @property
