@@ -22,6 +22,7 @@ from ._transport import StreamedResponse
 
 __all__ = [
     "CHUNK_SIZE",
+    "ProgressCallback",
     "content_disposition_filename",
     "names_directory",
     "precheck_target",
@@ -32,6 +33,10 @@ __all__ = [
 
 CHUNK_SIZE = 256 * 1024
 """Bytes read from the network and written to disk per step."""
+
+ProgressCallback = Callable[[int, "int | None"], object]
+"""``on_progress(bytes_written, total_bytes)`` after each chunk; ``total_bytes`` is ``None`` when the
+server did not announce a length."""
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -112,21 +117,25 @@ async def stream_to_file(
     *,
     chunk_size: int = CHUNK_SIZE,
     verify: Callable[[Path], None] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> int:
     """Write the body of ``response`` to ``target`` atomically; return the number of bytes written.
 
     The body goes to a temporary file in ``target``'s directory (same file system, so the final
     ``os.replace`` is atomic). On any failure, cancellation included, the temporary file is removed
     and ``target`` is left as it was. ``verify`` may inspect the complete temporary file and raise to
-    reject it (then nothing is written either).
+    reject it (then nothing is written either). ``on_progress`` is called after every chunk.
     """
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     written = 0
+    total = response.content_length
     try:
         with os.fdopen(fd, "wb") as handle:
             async for chunk in response.aiter_bytes(chunk_size):
                 handle.write(chunk)
                 written += len(chunk)
+                if on_progress is not None:
+                    on_progress(written, total)
         if verify is not None:
             verify(Path(temp_name))
         os.chmod(temp_name, 0o644)

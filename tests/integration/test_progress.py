@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import anyio
+from PIL import Image
 
 from invokeai_sdk import AsyncInvokeAI
 from invokeai_sdk.events import InvocationProgressEvent
@@ -37,3 +40,17 @@ async def test_run_batch_and_job_progress_cover_every_item(ivk: AsyncInvokeAI) -
     assert {event.item_id for event in by_job} == {run.item_ids[1]}
     assert "save" in {event.invocation_source_id for event in by_run}  # save_image reports progress
     assert all(event.message for event in by_run)
+
+
+async def test_download_progress_reports_bytes_up_to_the_file_size(
+    ivk: AsyncInvokeAI, tmp_path: Path
+) -> None:
+    picture = Image.effect_noise((512, 512), 64).convert("RGB")  # noise: does not compress to a few bytes
+    image = await ivk.images.upload(picture)
+    seen: list[tuple[int, int | None]] = []
+    path = await ivk.images.download_to(
+        image.image_name, f"{tmp_path}/out/", on_progress=lambda done, total: seen.append((done, total))
+    )
+    size = path.stat().st_size
+    assert seen and seen[-1] == (size, size)  # the server announces the length
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)

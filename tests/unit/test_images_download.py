@@ -176,3 +176,16 @@ async def test_a_file_where_a_folder_is_meant_is_refused_before_sending(
             await client.images.download_to("a.png", tmp_path / "missing" / "a.png")
         assert not route.called
     assert (tmp_path / "out").read_bytes() == b"a file"
+
+
+@respx.mock
+async def test_on_progress_sees_every_chunk_and_the_announced_total(
+    client: AsyncInvokeAI, tmp_path: Path
+) -> None:
+    body = b"\x89PNG" + b"x" * 600_000  # more than two chunks
+    respx.get(FULL).mock(return_value=httpx.Response(200, content=body))
+    seen: list[tuple[int, int | None]] = []
+    await client.images.download_to("a.png", tmp_path, on_progress=lambda d, t: seen.append((d, t)))
+    assert len(seen) >= 3
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1] == (len(body), len(body))

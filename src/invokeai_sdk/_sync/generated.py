@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import httpx
     from PIL.Image import Image as PILImage
 
+    from invokeai_sdk._download import ProgressCallback
     from invokeai_sdk._features import ServerFeatures
     from invokeai_sdk._pagination import AsyncPage, AsyncPaginator
     from invokeai_sdk._types import NotGiven, TimeoutArg
@@ -634,6 +635,7 @@ class SyncImagesResource(SyncResource):
         path_or_dir: str | os.PathLike[str],
         *,
         size: ImageSize = "full",
+        on_progress: ProgressCallback | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Path:
         """Stream the image to disk in constant memory; return the path written.
@@ -643,8 +645,17 @@ class SyncImagesResource(SyncResource):
         missing. That name is checked: a name that is a path (``../x.png``, ``/etc/x``) raises
         :class:`ValidationError` and nothing is written. The file appears atomically: after an
         error or a cancellation there is neither a partial file nor a temporary one.
+        ``on_progress(bytes_written, total_bytes)`` is called after each chunk (``total_bytes`` is
+        ``None`` when the server announced no length), e.g. to draw a progress bar.
         """
-        return _call(self._target.download_to, image_name, path_or_dir, size=size, timeout=timeout)
+        return _call(
+            self._target.download_to,
+            image_name,
+            path_or_dir,
+            size=size,
+            on_progress=on_progress,
+            timeout=timeout,
+        )
 
     def open_image(
         self, image_name: str, *, size: ImageSize = "full", timeout: TimeoutArg = NOT_GIVEN
@@ -848,13 +859,21 @@ class SyncVideosResource(SyncResource):
         path_or_dir: str | os.PathLike[str],
         *,
         size: ImageSize = "full",
+        on_progress: ProgressCallback | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Path:
         """Stream the video to disk in constant memory, atomically; return the path written.
 
         As :meth:`ImagesResource.download_to`: a directory gets the file under its (checked) name.
         """
-        return _call(self._target.download_to, video_name, path_or_dir, size=size, timeout=timeout)
+        return _call(
+            self._target.download_to,
+            video_name,
+            path_or_dir,
+            size=size,
+            on_progress=on_progress,
+            timeout=timeout,
+        )
 
     def star(self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN) -> StarredVideosResult:
         """Star videos (one name or many)."""

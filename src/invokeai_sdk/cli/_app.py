@@ -166,6 +166,18 @@ def _print_lines(lines: Sequence[str]) -> None:
         print(line)
 
 
+async def _download(ivk: AsyncInvokeAI, view: ProgressView, name: str, out: Path) -> str:
+    """Download one image into ``out`` (created when missing), showing its bytes on the download bar."""
+
+    def show(done: int, total: int | None) -> None:
+        of = f" of {total / 1024:.0f}" if total else ""
+        view.update("download", text=f"downloading {name}: {done / 1024:.0f}{of} KiB")
+
+    path = await ivk.images.download_to(name, f"{out}/", on_progress=show)
+    view.update("download", advance=1)
+    return str(path)
+
+
 async def _cancel_on_interrupt(cancel: Callable[[], Awaitable[Any]]) -> None:
     """Cancel enqueued work (shielded: the command itself is being cancelled)."""
     with anyio.CancelScope(shield=True), contextlib.suppress(InvokeAIError, OSError):
@@ -309,9 +321,7 @@ def run(
                 if out is not None:
                     wanted = [name for names in images.values() for name in names]
                     view.bar("download", f"downloading {len(wanted)} image(s) to {out}", total=len(wanted))
-                    for name in wanted:
-                        paths.append(str(await ivk.images.download_to(name, f"{out}/")))
-                        view.update("download", advance=1)
+                    paths = [await _download(ivk, view, name, out) for name in wanted]
         except BaseException:
             await _cancel_on_interrupt(handle.cancel)
             raise
@@ -447,12 +457,9 @@ def images_pull(
     async def work(ivk: AsyncInvokeAI, view: ProgressView) -> Outcome:
         board_id = await _board_named(ivk, board, create=False)
         names = [image.image_name async for image in ivk.images.list(board=board_id, is_intermediate=False)]
-        paths = []
         with view.running():
             view.bar("download", f"downloading {len(names)} image(s) to {out}", total=len(names))
-            for name in names:
-                paths.append(str(await ivk.images.download_to(name, f"{out}/")))
-                view.update("download", advance=1)
+            paths = [await _download(ivk, view, name, out) for name in names]
         return Outcome({"board_id": board_id, "downloaded": paths})
 
     _execute(ctx, work, as_json=as_json, show=lambda data: _print_lines(data["downloaded"]))

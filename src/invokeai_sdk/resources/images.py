@@ -9,7 +9,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._download import content_disposition_filename, precheck_target, resolve_target, stream_to_file
+from .._download import (
+    ProgressCallback,
+    content_disposition_filename,
+    precheck_target,
+    resolve_target,
+    stream_to_file,
+)
 from .._errors import APIResponseValidationError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator
 from .._transport import segment
@@ -269,6 +275,7 @@ class ImagesResource(AsyncAPIResource):
         path_or_dir: str | os.PathLike[str],
         *,
         size: ImageSize = "full",
+        on_progress: ProgressCallback | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Path:
         """Stream the image to disk in constant memory; return the path written.
@@ -278,6 +285,8 @@ class ImagesResource(AsyncAPIResource):
         missing. That name is checked: a name that is a path (``../x.png``, ``/etc/x``) raises
         :class:`ValidationError` and nothing is written. The file appears atomically: after an
         error or a cancellation there is neither a partial file nor a temporary one.
+        ``on_progress(bytes_written, total_bytes)`` is called after each chunk (``total_bytes`` is
+        ``None`` when the server announced no length), e.g. to draw a progress bar.
         """
         path = _image_path(image_name, _size_suffix(size))
         default = image_name if size == "full" else f"{image_name.rsplit('.', 1)[0]}.webp"
@@ -285,7 +294,7 @@ class ImagesResource(AsyncAPIResource):
         async with self._stream("GET", path, timeout=timeout) as response:
             served = content_disposition_filename(response.headers.get("content-disposition"))
             target = resolve_target(path_or_dir, served or default)
-            await stream_to_file(response, target)
+            await stream_to_file(response, target, on_progress=on_progress)
         return target
 
     async def open_image(
