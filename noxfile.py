@@ -22,7 +22,16 @@ nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "typecheck", "codegen", "tests", "integration", "coverage_api", "compat"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "codegen",
+    "tests",
+    "docs",
+    "integration",
+    "coverage_api",
+    "compat",
+]
 
 SERVER_SCRIPT = str(ROOT / "scripts" / "invokeai_server.py")
 # Releases `nox -s compat` runs without arguments (CI): the unpinned install users get, one release
@@ -67,6 +76,18 @@ def tests(session: nox.Session) -> None:
     """Unit tests (respx, in-process servers): no InvokeAI needed."""
     _install(session, "test")
     session.run("pytest", "-m", "not integration", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site strictly (broken links and references fail); ``-- serve`` serves it."""
+    _install(session, "docs")
+    session.env["NO_MKDOCS_2_WARNING"] = "1"
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+    else:
+        site = str(ROOT / ".nox" / "site")
+        session.run("mkdocs", "build", "--strict", "--site-dir", site, *session.posargs)
 
 
 @nox.session

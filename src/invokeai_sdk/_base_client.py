@@ -21,7 +21,6 @@ from typing import Any, Self, TypeVar
 
 import anyio
 import httpx
-import pydantic
 
 from ._errors import APIResponseValidationError, FeatureNotSupportedError, ValidationError
 from ._features import ServerFeatures
@@ -333,11 +332,14 @@ class BaseClient:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r}, auth={auth})"
 
 
-_ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
+_ADAPTERS: dict[Any, Any] = {}
+"""``pydantic.TypeAdapter`` per target type (pydantic is imported with the first validation)."""
 
 
 def validate_response(cast_to: Any, response: httpx.Response) -> Any:
     """The JSON body of ``response`` validated into ``cast_to`` (a model class or any type hint)."""
+    import pydantic
+
     adapter = _ADAPTERS.get(cast_to)
     if adapter is None:
         adapter = _ADAPTERS[cast_to] = pydantic.TypeAdapter(cast_to)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._compat import added_in, match_template, path_added_in
 from ._errors import FeatureNotSupportedError
-from ._invocation_schema import InvocationSchemas
+
+if TYPE_CHECKING:
+    from ._invocation_schema import InvocationSchemas
 
 __all__ = ["FEATURE_PATHS", "ServerFeatures"]
 
@@ -89,6 +91,8 @@ class ServerFeatures:
     @cached_property
     def invocations(self) -> InvocationSchemas:
         """The node types of this server with their field types."""
+        from ._invocation_schema import InvocationSchemas  # loaded with the first schema check
+
         return InvocationSchemas(self.openapi)
 
     @property

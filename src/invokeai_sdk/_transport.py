@@ -394,7 +394,7 @@ class Transport:
                 if not stream and response.status_code < 400:
                     await response.aread()
             except _NEVER_RETRY as exc:
-                raise APIConnectionError(f"{exc}", request=request) from exc
+                raise APIConnectionError(f"{method} {shown} failed: {exc}", request=request) from exc
             except httpx.TransportError as exc:
                 retryable = safe or isinstance(exc, _NOT_SENT)
                 if retryable and retries_left > 0:
@@ -405,9 +405,9 @@ class Transport:
                     await _sleep(delay)
                     continue
                 if isinstance(exc, httpx.TimeoutException):
-                    raise APITimeoutError(f"{method} {request.url.path} timed out.", request=request) from exc
+                    raise APITimeoutError(f"{method} {shown} timed out.", request=request) from exc
                 raise APIConnectionError(
-                    f"{method} {request.url.path} failed: {type(exc).__name__}: {exc}", request=request
+                    f"{method} {shown} failed: {type(exc).__name__}: {exc}", request=request
                 ) from exc
 
             self._adopt_refreshed_token(response)

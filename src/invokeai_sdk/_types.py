@@ -6,7 +6,11 @@ from typing import Final, Literal, TypeAlias, TypeVar
 
 import httpx
 
-__all__ = ["NOT_GIVEN", "NotGiven", "SettledBy", "Timeout", "TimeoutArg"]
+__all__ = ["NOT_GIVEN", "UNCATEGORIZED", "NotGiven", "SettledBy", "Timeout", "TimeoutArg"]
+
+UNCATEGORIZED: Final = "none"
+"""The "board" of images that are on no board. Usable as a filter wherever a board is accepted
+(``ivk.images.list(board=UNCATEGORIZED)``); it is not a real board, so ``ivk.boards.get`` refuses it."""
 
 _T = TypeVar("_T")
 

@@ -298,6 +298,13 @@ class BatchHandle:
         names = await self.images(include_intermediate=include_intermediate, timeout=timeout)
         return [await _images(self._client).download_to(name, target, timeout=timeout) for name in names]
 
+    async def progress(self) -> AsyncIterator[InvocationProgressEvent]:
+        """Progress events of every item (``item_id``, ``message``, ``percentage``, preview ``image``)
+        until the whole batch is terminal; status changes are in :meth:`events`."""
+        async for event in self.events():
+            if isinstance(event, InvocationProgressEvent):
+                yield event
+
     async def events(self) -> AsyncIterator[Event]:
         """The batch's events until every item is terminal (needs events)."""
         pending = set(self.item_ids)

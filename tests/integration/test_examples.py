@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ..conftest import ServerInfo
@@ -23,3 +24,18 @@ def test_example_runs(script: str, clean: ServerInfo) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip(), "the example printed nothing"
     assert "Traceback" not in result.stderr
+    assert leftovers(clean.base_url) == {}, "the example left these behind"
+
+
+def leftovers(base_url: str) -> dict[str, int]:
+    """What is on a server that was clean before: boards, gallery images, user workflows, queue items."""
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        counts = {
+            "boards": len(http.get("/api/v1/boards/", params={"all": True, "include_archived": True}).json()),
+            "images": len(
+                http.get("/api/v1/images/names", params={"is_intermediate": False}).json()["image_names"]
+            ),
+            "workflows": http.get("/api/v1/workflows/", params={"categories": "user"}).json()["total"],
+            "pending": http.get("/api/v1/queue/default/status").json()["queue"]["pending"],
+        }
+    return {name: count for name, count in counts.items() if count}

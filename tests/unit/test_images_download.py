@@ -141,3 +141,53 @@ def test_name_helpers() -> None:
     assert content_disposition_filename('inline; filename="a b.png"') == "a b.png"
     assert content_disposition_filename("inline") is None
     assert content_disposition_filename(None) is None
+
+
+@respx.mock
+@pytest.mark.parametrize("suffix", ["/", "/nested/deeper/"])
+async def test_trailing_separator_names_a_folder_created_when_missing(
+    client: AsyncInvokeAI, tmp_path: Path, suffix: str
+) -> None:
+    respx.get(FULL).mock(return_value=httpx.Response(200, content=b"\x89PNG\r\n\x1a\n body"))
+    folder = f"{tmp_path / 'out'}{suffix}"
+    written = await client.images.download_to("a.png", folder)
+    assert written == (Path(folder) / "a.png").resolve()
+    assert written.read_bytes() == b"\x89PNG\r\n\x1a\n body"
+    assert not (tmp_path / "out").is_file()
+
+
+@respx.mock
+async def test_existing_folder_without_separator_gets_the_file_inside(
+    client: AsyncInvokeAI, tmp_path: Path
+) -> None:
+    respx.get(FULL).mock(return_value=httpx.Response(200, content=b"\x89PNG\r\n\x1a\n body"))
+    (tmp_path / "out").mkdir()
+    written = await client.images.download_to("a.png", tmp_path / "out")
+    assert written == (tmp_path / "out" / "a.png").resolve()
+
+
+async def test_a_file_where_a_folder_is_meant_is_refused_before_sending(
+    client: AsyncInvokeAI, tmp_path: Path
+) -> None:
+    (tmp_path / "out").write_bytes(b"a file")
+    with respx.mock(assert_all_called=False) as router:
+        route = router.get(FULL)
+        with pytest.raises(ValidationError, match="not a directory"):
+            await client.images.download_to("a.png", f"{tmp_path / 'out'}/")
+        with pytest.raises(ValidationError, match="does not exist"):
+            await client.images.download_to("a.png", tmp_path / "missing" / "a.png")
+        assert not route.called
+    assert (tmp_path / "out").read_bytes() == b"a file"
+
+
+@respx.mock
+async def test_on_progress_sees_every_chunk_and_the_announced_total(
+    client: AsyncInvokeAI, tmp_path: Path
+) -> None:
+    body = b"\x89PNG\r\n\x1a\n" + b"x" * 600_000  # more than two chunks
+    respx.get(FULL).mock(return_value=httpx.Response(200, content=body))
+    seen: list[tuple[int, int | None]] = []
+    await client.images.download_to("a.png", tmp_path, on_progress=lambda d, t: seen.append((d, t)))
+    assert len(seen) >= 3
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1] == (len(body), len(body))

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
     from invokeai_sdk._base_client import T
+    from invokeai_sdk._download import ProgressCallback
     from invokeai_sdk._features import ServerFeatures
     from invokeai_sdk._transport import StreamedResponse
     from invokeai_sdk._types import NotGiven, SettledBy, TimeoutArg
@@ -1014,16 +1015,27 @@ class SyncImagesResource(SyncResource):
         path_or_dir: str | os.PathLike[str],
         *,
         size: ImageSize = "full",
+        on_progress: ProgressCallback | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Path:
         """Stream the image to disk in constant memory; return the path written.
 
         ``path_or_dir`` is a file path, or a directory to write the file into under the server's
-        name for it. That name is checked: a name that is a path (``../x.png``, ``/etc/x``) raises
+        name for it: an existing directory, or any path ending in ``/`` (``"out/"``), created when
+        missing. That name is checked: a name that is a path (``../x.png``, ``/etc/x``) raises
         :class:`ValidationError` and nothing is written. The file appears atomically: after an
         error or a cancellation there is neither a partial file nor a temporary one.
+        ``on_progress(bytes_written, total_bytes)`` is called after each chunk (``total_bytes`` is
+        ``None`` when the server announced no length), e.g. to draw a progress bar.
         """
-        return _call(self._target.download_to, image_name, path_or_dir, size=size, timeout=timeout)
+        return _call(
+            self._target.download_to,
+            image_name,
+            path_or_dir,
+            size=size,
+            on_progress=on_progress,
+            timeout=timeout,
+        )
 
     def open_image(
         self, image_name: str, *, size: ImageSize = "full", timeout: TimeoutArg = NOT_GIVEN
@@ -1244,13 +1256,21 @@ class SyncVideosResource(SyncResource):
         path_or_dir: str | os.PathLike[str],
         *,
         size: ImageSize = "full",
+        on_progress: ProgressCallback | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Path:
         """Stream the video to disk in constant memory, atomically; return the path written.
 
         As :meth:`ImagesResource.download_to`: a directory gets the file under its (checked) name.
         """
-        return _call(self._target.download_to, video_name, path_or_dir, size=size, timeout=timeout)
+        return _call(
+            self._target.download_to,
+            video_name,
+            path_or_dir,
+            size=size,
+            on_progress=on_progress,
+            timeout=timeout,
+        )
 
     def star(self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN) -> StarredVideosResult:
         """Star videos (one name or many)."""
@@ -2862,6 +2882,10 @@ class SyncWorkflowRun(SyncObject):
             self._target.download_images, to_dir, include_intermediate=include_intermediate, timeout=timeout
         )
 
+    def progress(self) -> Iterator[InvocationProgressEvent]:
+        """Progress events of every item until the run is over (see ``BatchHandle.progress``)."""
+        return _iterate(self._target.progress)
+
     def events(self) -> Iterator[Event]:
         """The batch's events until every item is terminal (see ``BatchHandle.events``)."""
         return _iterate(self._target.events)
@@ -2955,6 +2979,11 @@ class SyncBatchHandle(SyncObject):
         return _call(
             self._target.download_images, to_dir, include_intermediate=include_intermediate, timeout=timeout
         )
+
+    def progress(self) -> Iterator[InvocationProgressEvent]:
+        """Progress events of every item (``item_id``, ``message``, ``percentage``, preview ``image``)
+        until the whole batch is terminal; status changes are in :meth:`events`."""
+        return _iterate(self._target.progress)
 
     def events(self) -> Iterator[Event]:
         """The batch's events until every item is terminal (needs events)."""
@@ -3073,6 +3102,10 @@ class SyncWorkflowJob(SyncObject):
         return _call(
             self._target.download_images, to_dir, include_intermediate=include_intermediate, timeout=timeout
         )
+
+    def progress(self) -> Iterator[InvocationProgressEvent]:
+        """The item's progress events until it is terminal (see ``JobHandle.progress``)."""
+        return _iterate(self._target.progress)
 
     def events(self) -> Iterator[Event]:
         """The item's events until it is terminal (see ``JobHandle.events``)."""

@@ -29,9 +29,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import sniffio
-import socketio
 
 from .._errors import AuthenticationError, EventsUnavailableError, InvokeAIError, PermissionDeniedError
 from ._stream import EventStream
@@ -46,6 +44,9 @@ from ._types import (
 )
 
 if TYPE_CHECKING:
+    import aiohttp
+    import socketio
+
     from .._base_client import BaseClient
 
 __all__ = ["EventConnection", "get_connection"]
@@ -150,6 +151,9 @@ class EventConnection:
         base = self._client.base_url
         origin = f"{base.scheme}://{base.netloc.decode('ascii')}"
         path = base.path.rstrip("/") + "/ws/socket.io"
+        import aiohttp  # Socket.IO and aiohttp load with the first event socket, not with the SDK
+        import socketio
+
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession()
         sio = socketio.AsyncClient(
@@ -404,7 +408,9 @@ class EventConnection:
                 self._joins.pop(room, None)
                 sio = self._sio
                 if sio is not None and sio.connected:
-                    with contextlib.suppress(socketio.exceptions.SocketIOError):
+                    from socketio.exceptions import SocketIOError
+
+                    with contextlib.suppress(SocketIOError):
                         await sio.emit(*_subscribe_message(room, False))
 
     async def drop_transport(self) -> None:

@@ -13,7 +13,13 @@ from urllib.parse import unquote
 
 import httpx
 
-from .._download import content_disposition_filename, precheck_target, resolve_target, stream_to_file
+from .._download import (
+    ProgressCallback,
+    content_disposition_filename,
+    precheck_target,
+    resolve_target,
+    stream_to_file,
+)
 from .._errors import APIResponseValidationError, NotFoundError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
 from .._transport import segment
@@ -303,14 +309,18 @@ class ImagesResource(AsyncAPIResource):
         path_or_dir: str | os.PathLike[str],
         *,
         size: ImageSize = "full",
+        on_progress: ProgressCallback | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Path:
         """Stream the image to disk in constant memory; return the path written.
 
         ``path_or_dir`` is a file path, or a directory to write the file into under the server's
-        name for it. That name is checked: a name that is a path (``../x.png``, ``/etc/x``) raises
+        name for it: an existing directory, or any path ending in ``/`` (``"out/"``), created when
+        missing. That name is checked: a name that is a path (``../x.png``, ``/etc/x``) raises
         :class:`ValidationError` and nothing is written. The file appears atomically: after an
         error or a cancellation there is neither a partial file nor a temporary one.
+        ``on_progress(bytes_written, total_bytes)`` is called after each chunk (``total_bytes`` is
+        ``None`` when the server announced no length), e.g. to draw a progress bar.
         """
         path = _image_path(image_name, _size_suffix(size))
         default = image_name if size == "full" else f"{image_name.rsplit('.', 1)[0]}.webp"
@@ -325,7 +335,7 @@ class ImagesResource(AsyncAPIResource):
                 with written.open("rb") as handle:
                     _check_image(None, handle.read(16), response=raw, what=image_name)
 
-            await stream_to_file(response, target, verify=verify)
+            await stream_to_file(response, target, verify=verify, on_progress=on_progress)
         return target
 
     async def open_image(

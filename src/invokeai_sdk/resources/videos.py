@@ -8,7 +8,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .._download import content_disposition_filename, precheck_target, resolve_target, stream_to_file
+from .._download import (
+    ProgressCallback,
+    content_disposition_filename,
+    precheck_target,
+    resolve_target,
+    stream_to_file,
+)
 from .._errors import NotFoundError, ValidationError
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
 from .._transport import segment
@@ -178,6 +184,7 @@ class VideosResource(AsyncAPIResource):
         path_or_dir: str | os.PathLike[str],
         *,
         size: ImageSize = "full",
+        on_progress: ProgressCallback | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Path:
         """Stream the video to disk in constant memory, atomically; return the path written.
@@ -191,7 +198,7 @@ class VideosResource(AsyncAPIResource):
         async with self._stream("GET", path, timeout=timeout) as response:
             served = content_disposition_filename(response.headers.get("content-disposition"))
             target = resolve_target(path_or_dir, served or default)
-            await stream_to_file(response, target)
+            await stream_to_file(response, target, on_progress=on_progress)
         return target
 
     async def star(

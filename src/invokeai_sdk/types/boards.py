@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 from pydantic import Field
 
 from .._models import ResponseModel
+from .._types import UNCATEGORIZED
 
 __all__ = [
     "UNCATEGORIZED",
@@ -15,10 +14,6 @@ __all__ = [
     "DeleteBoardResult",
     "RemoveImagesFromBoardResult",
 ]
-
-UNCATEGORIZED: Final = "none"
-"""The "board" of images that are on no board. Usable as a filter wherever a board is accepted
-(``ivk.images.list(board=UNCATEGORIZED)``); it is not a real board, so ``ivk.boards.get`` refuses it."""
 
 
 class BoardDTO(ResponseModel):

@@ -12,6 +12,7 @@
         print(outputs.images("Output"))      # by node label, or by node id: outputs["save"]
 """
 
+from ._bundled import bundled_workflow, bundled_workflows
 from ._document import OutputNode, WorkflowDocument, WorkflowSource
 from ._generators import expand_generator
 from ._graph import build_graph, embedded_workflow, resolve_edges
@@ -33,6 +34,8 @@ __all__ = [
     "WorkflowRun",
     "WorkflowSource",
     "build_graph",
+    "bundled_workflow",
+    "bundled_workflows",
     "discover_fields",
     "embedded_workflow",
     "expand_generator",

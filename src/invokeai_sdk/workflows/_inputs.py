@@ -13,12 +13,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from jsonpath_ng.parser import parse as jsonpath_parse
-
 from .._errors import WorkflowError, WorkflowInputError
 from .._invocation_schema import FieldSpec, InvocationSchemas, start_case
 from ._validate import check_form
-from ._values import coerce_value
+from ._values import coerce_value, jsonpath_parse
 
 __all__ = ["InputKey", "WorkflowInput", "WorkflowInputs", "discover_fields"]
 

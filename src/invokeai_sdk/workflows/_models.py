@@ -12,9 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from jsonpath_ng.parser import parse as jsonpath_parse
-
 from .._errors import WorkflowInputError
+from ._values import jsonpath_parse
 
 if TYPE_CHECKING:
     from .._invocation_schema import FieldSpec

@@ -23,7 +23,7 @@ from .._errors import WorkflowError
 from .._types import NOT_GIVEN, TimeoutArg
 
 if TYPE_CHECKING:
-    from ..events import Event
+    from ..events import Event, InvocationProgressEvent
     from ..jobs import BatchHandle, JobHandle
     from ..types.queue import BatchStatus, QueueItem
     from ._document import WorkflowDocument
@@ -154,6 +154,11 @@ class WorkflowJob:
             to_dir, include_intermediate=include_intermediate, timeout=timeout
         )
 
+    async def progress(self) -> AsyncIterator[InvocationProgressEvent]:
+        """The item's progress events until it is terminal (see ``JobHandle.progress``)."""
+        async for event in self.job.progress():
+            yield event
+
     async def events(self) -> AsyncIterator[Event]:
         """The item's events until it is terminal (see ``JobHandle.events``)."""
         async for event in self.job.events():
@@ -223,6 +228,11 @@ class WorkflowRun:
         return await self.batch.download_images(
             to_dir, include_intermediate=include_intermediate, timeout=timeout
         )
+
+    async def progress(self) -> AsyncIterator[InvocationProgressEvent]:
+        """Progress events of every item until the run is over (see ``BatchHandle.progress``)."""
+        async for event in self.batch.progress():
+            yield event
 
     async def events(self) -> AsyncIterator[Event]:
         """The batch's events until every item is terminal (see ``BatchHandle.events``)."""

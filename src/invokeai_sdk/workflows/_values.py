@@ -17,7 +17,15 @@ from typing import Any
 from .._errors import WorkflowInputError
 from .._invocation_schema import FieldSpec
 
-__all__ = ["MODEL_KEYS", "Pending", "coerce_value"]
+__all__ = ["MODEL_KEYS", "Pending", "coerce_value", "jsonpath_parse"]
+
+
+def jsonpath_parse(expression: str) -> Any:
+    """Compile a jsonpath-ng path; jsonpath-ng (and its parser tables) loads with the first workflow."""
+    from jsonpath_ng.parser import parse
+
+    return parse(expression)
+
 
 MODEL_KEYS = ("key", "hash", "name", "base", "type", "submodel_type")
 """The parts of a model config a node's model field carries."""
