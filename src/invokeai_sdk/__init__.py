@@ -23,6 +23,7 @@ from ._errors import (
     EventsOverflowError,
     EventsUnavailableError,
     FeatureNotSupportedError,
+    GraphValidationError,
     InstallCanceledError,
     InstallFailedError,
     InternalServerError,
@@ -61,6 +62,7 @@ from ._sync import (
 from ._transport import StreamedResponse
 from ._types import NOT_GIVEN, NotGiven, Timeout
 from ._version import __version__
+from .graphs import Graph
 from .jobs import BatchHandle, JobHandle
 from .types.boards import UNCATEGORIZED
 from .workflows import WorkflowDocument
@@ -87,6 +89,8 @@ __all__ = [
     "EventsUnavailableError",
     "FeatureNotSupportedError",
     "FieldSpec",
+    "Graph",
+    "GraphValidationError",
     "InstallCanceledError",
     "InstallFailedError",
     "InternalServerError",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .resources.app import AppResource
     from .resources.auth import AuthResource
     from .resources.boards import BoardsResource
+    from .resources.graphs import GraphsResource
     from .resources.images import ImagesResource
     from .resources.models import ModelsResource
     from .resources.queue import QueueResource
@@ -185,6 +186,13 @@ class AsyncInvokeAI:
         from .resources.workflows import WorkflowsResource
 
         return WorkflowsResource(self)
+
+    @cached_property
+    def graphs(self) -> GraphsResource:
+        """Graphs in code: the server's node types as callables, and the dry-run check of any graph."""
+        from .resources.graphs import GraphsResource
+
+        return GraphsResource(self)
 
     @cached_property
     def queue(self) -> QueueResource:

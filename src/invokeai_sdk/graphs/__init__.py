@@ -1,0 +1,33 @@
+"""Graphs in code: nodes from the connected server's schema, checked locally before anything is sent.
+
+::
+
+    nodes = await ivk.graphs.nodes()          # every node type of the server, custom nodes included
+    g = nodes.graph()
+    src = g.add(nodes.blank_image(width=64, height=64))
+    blur = g.add(nodes.img_blur(image=src.image, radius=4))
+    g.add(nodes.save_image(image=blur.image, id="save"))
+    print(g.validate())                       # the dry run: every problem, nothing sent
+    outputs = await ivk.queue.run(g)          # validated again before it is sent
+
+:func:`validate_graph` checks any graph or batch dict the same way; ``ivk.queue.enqueue`` and ``run``
+do so by default (``validate=False`` opts out) and raise :class:`~invokeai_sdk.GraphValidationError`
+with every problem at once.
+"""
+
+from ._builder import Graph, Node, NodeCatalog, NodeFactory, Output
+from ._types import PortType
+from ._validate import GraphProblem, GraphReport, check_graph, validate_graph
+
+__all__ = [
+    "Graph",
+    "GraphProblem",
+    "GraphReport",
+    "Node",
+    "NodeCatalog",
+    "NodeFactory",
+    "Output",
+    "PortType",
+    "check_graph",
+    "validate_graph",
+]

@@ -1,0 +1,480 @@
+"""Build graphs in code from the connected server's node types.
+
+::
+
+    nodes = await ivk.graphs.nodes()                 # every node type of this server, custom ones too
+    g = nodes.graph()
+    src = g.add(nodes.blank_image(width=64, height=64))
+    blur = g.add(nodes.img_blur(image=src.image, radius=4))     # an edge: src.image -> blur.image
+    g.add(nodes.save_image(image=blur.image, id="save"))
+    await ivk.queue.run(g)
+
+A node type is called with its input fields as keyword arguments (plus ``id``, ``is_intermediate``,
+``use_cache``); passing another node's output (``src.image``) makes an edge. ``g.add`` also adds the
+nodes upstream of the one added, and names unnamed nodes ``<type>_<n>`` (``img_blur_1``).
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .._errors import GraphValidationError, ValidationError
+from .._invocation_schema import FieldSpec, InvocationSchema, InvocationSchemas
+from ..workflows._graph import BATCH_NODE_TYPES, clone
+from ..workflows._values import MODEL_KEYS
+from ._types import type_index
+from ._validate import GraphProblem, GraphReport, _suggest, validate_graph
+
+__all__ = ["Graph", "Node", "NodeCatalog", "NodeFactory", "Output"]
+
+N = TypeVar("N", bound="Node")
+_FLAGS = ("is_intermediate", "use_cache")
+
+
+@dataclass(frozen=True, eq=False)
+class Output:
+    """One output of a node (``blur.image``); pass it as another node's input to make an edge."""
+
+    node: Node
+    field: str
+
+    def __repr__(self) -> str:
+        return f"<Output {self.node.id or self.node.type}.{self.field}>"
+
+
+def _refuse(
+    node_type: str, field: str | None, message: str, code: str = "unknown_field"
+) -> GraphValidationError:
+    return GraphValidationError([GraphProblem(None, field, message, code, node_type)])
+
+
+class Node:
+    """One node: its type, literal inputs, incoming connections, and its outputs as attributes."""
+
+    def __init__(
+        self,
+        schema: InvocationSchema,
+        schemas: InvocationSchemas,
+        inputs: Mapping[str, Any],
+        *,
+        id: str | None = None,
+        is_intermediate: bool | None = None,
+        use_cache: bool | None = None,
+        label: str | None = None,
+    ) -> None:
+        self.type: str = schema.type
+        """The node type (``img_blur``)."""
+        self.id: str | None = id
+        """The node id (set when the node is added to a graph without one)."""
+        self.is_intermediate = is_intermediate
+        """Whether outputs are intermediate (``None``: the server's default)."""
+        self.use_cache = use_cache
+        """Whether the server may reuse a cached result (``None``: the server's default)."""
+        self.label = label
+        """A label for the GUI (workflow export); not sent in the graph."""
+        self.values: dict[str, Any] = {}
+        """Literal input values, as sent to the server."""
+        self.connections: dict[str, list[Output]] = {}
+        """Inputs fed by edges: field -> the outputs feeding it (several only for ``collect.item``)."""
+        self._schema = schema
+        self._schemas = schemas
+        self._outputs = type_index(schemas).outputs(schema.type)
+        self.set(**inputs)
+
+    @property
+    def schema(self) -> InvocationSchema:
+        """The server's schema of this node type."""
+        return self._schema
+
+    @property
+    def output_names(self) -> list[str]:
+        """The names of this node type's outputs."""
+        return list(self._outputs)
+
+    def output(self, name: str) -> Output:
+        """One output by name (``node.output("image")`` is ``node.image``)."""
+        if name not in self._outputs:
+            raise _refuse(
+                self.type,
+                name,
+                f"{self.type} has no output {name!r}{_suggest(name, self._outputs)}"
+                f" (outputs: {', '.join(self._outputs)})",
+                "unknown_output",
+            )
+        return Output(self, name)
+
+    def __getattr__(self, name: str) -> Output:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.output(name)
+        except GraphValidationError as exc:
+            raise AttributeError(str(exc.problems[0])) from None
+
+    def __getitem__(self, name: str) -> Output:
+        return self.output(name)
+
+    def set(self, **inputs: Any) -> Node:
+        """Set inputs (literals or outputs of other nodes); returns ``self``."""
+        fields = self._schema.fields
+        for name, value in inputs.items():
+            spec = fields.get(name)
+            if spec is None:
+                raise _refuse(self.type, name, f"{self.type} has no input {name!r}{_suggest(name, fields)}")
+            self.values.pop(name, None)
+            self.connections.pop(name, None)
+            if isinstance(value, Output):
+                self.connections[name] = [value]
+            elif isinstance(value, Node):
+                raise ValidationError(
+                    f"{self.type}.{name}: pass one of the node's outputs ({', '.join(value.output_names)}),"
+                    " not the node"
+                )
+            elif isinstance(value, list | tuple) and value and all(isinstance(v, Output) for v in value):
+                if not (self.type == "collect" and name == "item"):
+                    raise ValidationError(
+                        f"{self.type}.{name}: only collect.item takes several edges; collect them first"
+                    )
+                self.connections[name] = list(value)
+            elif value is not None:
+                self.values[name] = convert_value(spec, value, f"{self.type}.{name}")
+        return self
+
+    def upstream(self) -> Iterator[Node]:
+        """The nodes feeding this one directly."""
+        for outputs in self.connections.values():
+            for output in outputs:
+                yield output.node
+
+    def __repr__(self) -> str:
+        return f"<Node {self.id or '?'}: {self.type}>"
+
+
+def _attr(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
+
+
+def convert_value(spec: FieldSpec, value: Any, where: str) -> Any:
+    """A Python value (enum, DTO, model config, name) as the JSON the server expects for the field."""
+    kind = spec.kind
+    if isinstance(value, enum.Enum):
+        return value.value
+    if kind == "image":
+        name = value if isinstance(value, str) else _attr(value, "image_name")
+        return {"image_name": name} if isinstance(name, str) else value
+    if kind == "board":
+        board_id = value if isinstance(value, str) else _attr(value, "board_id")
+        return {"board_id": board_id} if isinstance(board_id, str) else value
+    if kind == "model" and not isinstance(value, Mapping):
+        if isinstance(value, str):
+            raise ValidationError(
+                f"{where}: pass a model config (from ivk.models) rather than the string {value!r}"
+            )
+        if isinstance(_attr(value, "key"), str):
+            out = {key: _attr(value, key) for key in MODEL_KEYS}
+            return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in out.items() if v is not None}
+    if kind == "color" and isinstance(value, tuple) and len(value) in (3, 4):
+        return dict(zip("rgba", (*value, 255)[:4], strict=True))
+    if kind == "collection" and spec.item is not None and isinstance(value, list | tuple):
+        return [convert_value(spec.item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if kind == "union" and not isinstance(value, Mapping | list | tuple | str | int | float | bool):
+        for variant in spec.variants:
+            converted = convert_value(variant, value, where)
+            if converted is not value:
+                return converted
+    return clone(value)
+
+
+class NodeFactory:
+    """A callable making nodes of one type: ``nodes.img_blur(image=..., radius=4)``."""
+
+    def __init__(self, schema: InvocationSchema, schemas: InvocationSchemas) -> None:
+        self.schema = schema
+        self._schemas = schemas
+        self.__doc__ = _factory_doc(schema)
+
+    @property
+    def type(self) -> str:
+        """The node type made."""
+        return self.schema.type
+
+    def __call__(
+        self,
+        *,
+        id: str | None = None,
+        is_intermediate: bool | None = None,
+        use_cache: bool | None = None,
+        label: str | None = None,
+        **inputs: Any,
+    ) -> Node:
+        return Node(
+            self.schema,
+            self._schemas,
+            inputs,
+            id=id,
+            is_intermediate=is_intermediate,
+            use_cache=use_cache,
+            label=label,
+        )
+
+    def __repr__(self) -> str:
+        return f"<NodeFactory {self.schema.type}: {self.schema.title}>"
+
+
+def _factory_doc(schema: InvocationSchema) -> str:
+    lines = [f"{schema.title} ({schema.type}): {schema.raw.get('description') or ''}".rstrip(": "), ""]
+    for name, spec in schema.fields.items():
+        default = f" = {spec.default!r}" if spec.has_default and spec.default is not None else ""
+        need = " (required)" if spec.required else ""
+        lines.append(f"{name}: {spec.describe()}{default}{need}")
+    return "\n".join(lines)
+
+
+class NodeCatalog:
+    """Every node type of one server, as callables: ``nodes.img_blur(...)``, ``nodes["if"](...)``."""
+
+    def __init__(self, schemas: InvocationSchemas) -> None:
+        self.schemas = schemas
+        """The server's node schemas."""
+        self._factories: dict[str, NodeFactory] = {}
+
+    @classmethod
+    def from_openapi(cls, openapi: Mapping[str, Any]) -> NodeCatalog:
+        """The catalog of a server's ``/openapi.json`` document (offline)."""
+        return cls(InvocationSchemas(openapi))
+
+    @property
+    def types(self) -> list[str]:
+        """Every node type, sorted."""
+        return sorted(self.schemas.types)
+
+    def __getitem__(self, node_type: str) -> NodeFactory:
+        factory = self._factories.get(node_type)
+        if factory is None:
+            schema = self.schemas.get(node_type)
+            if schema is None:
+                raise _refuse(
+                    node_type,
+                    None,
+                    f"unknown node type {node_type!r}{_suggest(node_type, self.schemas.types)}",
+                    "unknown_node_type",
+                )
+            factory = self._factories[node_type] = NodeFactory(schema, self.schemas)
+        return factory
+
+    def __getattr__(self, name: str) -> NodeFactory:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        node_type = name[:-1] if name.endswith("_") and name[:-1] in self.schemas else name
+        try:
+            return self[node_type]
+        except GraphValidationError as exc:
+            raise AttributeError(str(exc.problems[0])) from None
+
+    def __contains__(self, node_type: object) -> bool:
+        return node_type in self.schemas
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), *self.schemas.types]
+
+    def graph(self, *, id: str | None = None) -> Graph:
+        """A new, empty graph for this server's nodes."""
+        return Graph(self, id=id)
+
+    def __repr__(self) -> str:
+        return f"<NodeCatalog: {len(self.schemas.types)} node types>"
+
+
+class Graph:
+    """A graph being built: nodes in the order added, edges from the outputs passed as inputs."""
+
+    def __init__(self, nodes: NodeCatalog | InvocationSchemas, *, id: str | None = None) -> None:
+        self.catalog = nodes if isinstance(nodes, NodeCatalog) else NodeCatalog(nodes)
+        """The node types this graph is built from."""
+        self.id = id
+        """The graph id sent to the server (``None``: the server makes one)."""
+        self._nodes: dict[str, Node] = {}
+
+    @property
+    def schemas(self) -> InvocationSchemas:
+        """The server's node schemas."""
+        return self.catalog.schemas
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        """The nodes by id, in the order added (a copy)."""
+        return dict(self._nodes)
+
+    def __getitem__(self, node_id: str) -> Node:
+        return self._nodes[node_id]
+
+    def __contains__(self, node: object) -> bool:
+        if isinstance(node, Node):
+            return node.id is not None and self._nodes.get(node.id) is node
+        return node in self._nodes
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def add(self, node: N, *, id: str | None = None, label: str | None = None) -> N:
+        """Add ``node`` (and every node upstream of it not yet here); returns it, now with an id."""
+        if id is not None:
+            node.id = id
+        if label is not None:
+            node.label = label
+        order: list[Node] = []
+        seen: set[int] = set()
+        stack: list[tuple[Node, bool]] = [(node, False)]
+        while stack:
+            current, expanded = stack.pop()
+            if expanded:
+                order.append(current)
+                continue
+            if current in self or _seen(seen, current):
+                continue
+            stack.append((current, True))
+            stack.extend((up, False) for up in reversed(list(current.upstream())))
+        for item in order:
+            self._place(item)
+        return node
+
+    def _place(self, node: Node) -> None:
+        if node in self:
+            return
+        if node.id is None:
+            node.id = self._next_id(node.type)
+        elif node.id in self._nodes:
+            raise ValidationError(f"the graph already has a node {node.id!r} ({self._nodes[node.id].type})")
+        self._nodes[node.id] = node
+
+    def _next_id(self, node_type: str) -> str:
+        for n in itertools.count(1):
+            candidate = f"{node_type}_{n}"
+            if candidate not in self._nodes:
+                return candidate
+        raise AssertionError("unreachable")
+
+    def edges(self) -> list[tuple[Output, Node, str]]:
+        """``(source output, target node, target field)`` for every edge, in node order."""
+        out: list[tuple[Output, Node, str]] = []
+        for node in self._nodes.values():
+            for field, outputs in node.connections.items():
+                out.extend((source, node, field) for source in outputs)
+        return out
+
+    # -- to the server -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The graph as the server takes it: ``{"nodes": {...}, "edges": [...]}`` (batch nodes left out)."""
+        nodes: dict[str, Any] = {}
+        edges: list[dict[str, Any]] = []
+        for node_id, node in self._nodes.items():
+            if node.type in BATCH_NODE_TYPES:
+                continue
+            body: dict[str, Any] = {"id": node_id, "type": node.type}
+            body.update(clone(node.values))
+            for flag in _FLAGS:
+                value = getattr(node, flag)
+                if value is not None:
+                    body[flag] = value
+            nodes[node_id] = body
+        for source, target, field in self.edges():
+            if source.node.type in BATCH_NODE_TYPES or target.type in BATCH_NODE_TYPES:
+                continue
+            self._check_member(source.node, target)
+            edges.append(
+                {
+                    "source": {"node_id": source.node.id, "field": source.field},
+                    "destination": {"node_id": target.id, "field": field},
+                }
+            )
+        graph: dict[str, Any] = {"nodes": nodes, "edges": edges}
+        if self.id is not None:
+            graph = {"id": self.id, **graph}
+        return graph
+
+    def _check_member(self, source: Node, target: Node) -> None:
+        if source not in self:
+            raise ValidationError(
+                f"{target.id}: its input comes from a node that is not in this graph ({source!r}); add it"
+            )
+
+    def batch_data(self) -> list[list[dict[str, Any]]]:
+        """Batch ``data`` from the batch nodes (``integer_batch``, ...), grouped as the GUI groups them."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        singles: list[list[dict[str, Any]]] = []
+        ordered: list[tuple[str | None, list[dict[str, Any]]]] = []
+        for node in self._nodes.values():
+            if node.type not in BATCH_NODE_TYPES:
+                continue
+            items_field = next((n for n in node.values if n != "batch_group_id"), None)
+            items = node.values.get(items_field) if items_field else None
+            entries = [
+                {"node_path": target.id, "field_name": field, "items": clone(items)}
+                for source, target, field in self.edges()
+                if source.node is node
+            ]
+            group = str(node.values.get("batch_group_id", "None"))
+            if group == "None":
+                singles.append(entries)
+                ordered.append((None, entries))
+            elif group in groups:
+                groups[group].extend(entries)
+            else:
+                groups[group] = entries
+                ordered.append((group, entries))
+        return [entries for _, entries in ordered if entries]
+
+    def to_batch(self, *, runs: int | None = None) -> dict[str, Any]:
+        """``{"graph": ..., "data": ...}`` (and ``runs`` when given), ready for ``ivk.queue.enqueue``."""
+        batch: dict[str, Any] = {"graph": self.to_dict()}
+        data = self.batch_data()
+        if data:
+            batch["data"] = data
+        if runs is not None:
+            batch["runs"] = runs
+        return batch
+
+    def validate(self) -> GraphReport:
+        """Every problem of this graph against the server's node schemas (nothing is sent)."""
+        return validate_graph(self.to_batch(), self.schemas)
+
+    def check(self) -> Graph:
+        """Raise :class:`GraphValidationError` with every problem; returns ``self`` when there is none."""
+        self.validate().raise_for_problems()
+        return self
+
+    # -- from dicts and workflows ------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, graph: Mapping[str, Any], nodes: NodeCatalog | InvocationSchemas) -> Graph:
+        """A builder graph from a server graph dict (``{"nodes", "edges"}``); node ids are kept."""
+        out = cls(nodes, id=graph.get("id") if isinstance(graph.get("id"), str) else None)
+        for node_id, body in graph.get("nodes", {}).items():
+            factory = out.catalog[body["type"]]
+            inputs = {k: v for k, v in body.items() if k not in ("id", "type", *_FLAGS)}
+            node = factory(id=node_id, **{f: body[f] for f in _FLAGS if f in body})
+            node.values.update(clone(inputs))
+            out._place(node)
+        for edge in graph.get("edges", []):
+            source = out._nodes[edge["source"]["node_id"]]
+            target = out._nodes[edge["destination"]["node_id"]]
+            target.values.pop(edge["destination"]["field"], None)
+            target.connections.setdefault(edge["destination"]["field"], []).append(
+                Output(source, edge["source"]["field"])
+            )
+        return out
+
+    def __repr__(self) -> str:
+        return f"<Graph {len(self._nodes)} nodes>"
+
+
+def _seen(seen: set[int], node: Node) -> bool:
+    if id(node) in seen:
+        return True
+    seen.add(id(node))
+    return False

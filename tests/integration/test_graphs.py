@@ -1,0 +1,296 @@
+"""Graphs in code against the real server: the builder, the local check, and what the server does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from invokeai_sdk import (
+    AsyncInvokeAI,
+    GraphValidationError,
+    JobFailedError,
+    UnprocessableEntityError,
+)
+from invokeai_sdk.graphs import Graph, NodeCatalog
+
+from ._graphs import edge
+
+
+def _blur_chain(nodes: NodeCatalog) -> Graph:
+    g = nodes.graph()
+    blank = g.add(
+        nodes.blank_image(width=48, height=32, color=(200, 40, 10), is_intermediate=True), id="blank"
+    )
+    blur = g.add(nodes.img_blur(image=blank.image, radius=3, blur_type="box", is_intermediate=True))
+    g.add(nodes.save_image(image=blur.image, is_intermediate=False), id="save")
+    return g
+
+
+def _blur_chain_raw() -> dict[str, Any]:
+    return {
+        "nodes": {
+            "blank": {
+                "id": "blank",
+                "type": "blank_image",
+                "width": 48,
+                "height": 32,
+                "color": {"r": 200, "g": 40, "b": 10, "a": 255},
+                "is_intermediate": True,
+            },
+            "img_blur_1": {
+                "id": "img_blur_1",
+                "type": "img_blur",
+                "radius": 3,
+                "blur_type": "box",
+                "is_intermediate": True,
+            },
+            "save": {"id": "save", "type": "save_image", "is_intermediate": False},
+        },
+        "edges": [
+            edge("blank", "image", "img_blur_1", "image"),
+            edge("img_blur_1", "image", "save", "image"),
+        ],
+    }
+
+
+async def _pixels(ivk: AsyncInvokeAI, outputs: dict[str, list[dict[str, Any]]]) -> tuple[Any, ...]:
+    image = await ivk.images.open_image(outputs["save"][0]["image"]["image_name"])
+    return image.size, image.mode, image.tobytes()
+
+
+async def test_builder_graph_and_raw_dict_are_accepted_and_give_identical_outputs(ivk: AsyncInvokeAI) -> None:
+    nodes = await ivk.graphs.nodes()
+    g = _blur_chain(nodes)
+    assert g.to_dict() == _blur_chain_raw()
+    assert (await ivk.graphs.validate(g)).ok and (await ivk.graphs.validate(_blur_chain_raw())).ok
+    built = await ivk.queue.run(g, wait_timeout=60)
+    raw = await ivk.queue.run(_blur_chain_raw(), wait_timeout=60)
+    assert set(built) == set(raw) == {"blank", "img_blur_1", "save"}
+    assert built["save"][0]["width"] == 48 and built["save"][0]["height"] == 32
+    assert await _pixels(ivk, built) == await _pixels(ivk, raw)
+
+
+async def test_iterate_collect_and_batch_nodes_as_the_gui_uses_them(ivk: AsyncInvokeAI) -> None:
+    nodes = await ivk.graphs.nodes()
+    g = nodes.graph()
+    numbers = [g.add(nodes.integer(value=v)) for v in (1, 2, 3)]
+    bag = g.add(nodes.collect(item=[n.value for n in numbers]))
+    each = g.add(nodes.iterate(collection=bag.collection))
+    g.add(nodes.add(a=each.item, b=10, use_cache=False), id="sum")
+    assert g.validate().ok
+    outputs = await ivk.queue.run(g, wait_timeout=60)
+    assert sorted(o["value"] for o in outputs["sum"]) == [11, 12, 13]
+
+    batch = nodes.graph()
+    sizes = nodes.integer_batch(integers=[16, 24], batch_group_id="Group 1")
+    heights = nodes.integer_batch(integers=[8, 12], batch_group_id="Group 1")
+    blank = batch.add(nodes.blank_image(width=sizes.value, height=heights.value), id="blank")
+    batch.add(nodes.save_image(image=blank.image), id="save")
+    assert batch.to_batch()["data"] == [
+        [
+            {"node_path": "blank", "field_name": "width", "items": [16, 24]},
+            {"node_path": "blank", "field_name": "height", "items": [8, 12]},
+        ]
+    ]
+    handle = await ivk.queue.enqueue(batch)
+    assert len(handle.item_ids) == 2  # zipped: one group of two
+    await handle.wait(timeout=60)
+    widths = set()
+    for job in handle.jobs:
+        widths.add((await job.outputs())["save"][0]["width"])
+    assert widths == {16, 24}
+
+
+def _ints(**extra: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "a": {"id": "a", "type": "integer", "value": 2},
+        "f": {"id": "f", "type": "float", "value": 1.5},
+        **extra,
+    }
+
+
+# (case, graph, expected (code, node_id, field))
+MISTAKES: list[tuple[str, dict[str, Any], tuple[str, str, str | None]]] = [
+    (
+        "unknown node type",
+        {"nodes": {"blur": {"id": "blur", "type": "img_blurr", "radius": 2}}, "edges": []},
+        ("unknown_node_type", "blur", None),
+    ),
+    (
+        "string in an integer field",
+        {"nodes": {"s": {"id": "s", "type": "add", "a": "two"}}, "edges": []},
+        ("bad_value", "s", "a"),
+    ),
+    (
+        "value out of range",
+        {"nodes": {**_ints(), "b": {"id": "b", "type": "img_blur", "radius": -1}}, "edges": []},
+        ("bad_value", "b", "radius"),
+    ),
+    (
+        "unknown choice",
+        {"nodes": {"b": {"id": "b", "type": "img_blur", "blur_type": "GAUSSIAN"}}, "edges": []},
+        ("bad_value", "b", "blur_type"),
+    ),
+    (
+        "list too short",
+        {
+            "nodes": {"v": {"id": "v", "type": "video_concat", "videos": [{"video_name": "x.mp4"}]}},
+            "edges": [],
+        },
+        ("bad_value", "v", "videos"),
+    ),
+    (
+        "edge from a missing node",
+        {"nodes": _ints(s={"id": "s", "type": "add"}), "edges": [edge("ghost", "value", "s", "a")]},
+        ("missing_node", "ghost", "value"),
+    ),
+    (
+        "edge from an output that does not exist",
+        {"nodes": _ints(s={"id": "s", "type": "add"}), "edges": [edge("a", "valu", "s", "a")]},
+        ("unknown_output", "a", "valu"),
+    ),
+    (
+        "edge between mismatched types",
+        {"nodes": _ints(s={"id": "s", "type": "add"}), "edges": [edge("f", "value", "s", "a")]},
+        ("type_mismatch", "s", "a"),
+    ),
+    (
+        "a collection into a single input",
+        {
+            "nodes": {
+                "c": {"id": "c", "type": "integer_collection", "collection": [1, 2]},
+                "s": {"id": "s", "type": "add"},
+            },
+            "edges": [edge("c", "collection", "s", "a")],
+        },
+        ("type_mismatch", "s", "a"),
+    ),
+    (
+        "two-node cycle",
+        {
+            "nodes": {"x": {"id": "x", "type": "add"}, "y": {"id": "y", "type": "add"}},
+            "edges": [edge("x", "value", "y", "a"), edge("y", "value", "x", "a")],
+        },
+        ("cycle", "x", None),
+    ),
+    (
+        "required input with neither value nor edge",
+        {"nodes": {"b": {"id": "b", "type": "img_blur", "radius": 2}}, "edges": []},
+        ("missing_input", "b", "image"),
+    ),
+    (
+        "iterate without a collection edge",
+        {
+            "nodes": {
+                "i": {"id": "i", "type": "iterate", "collection": [1, 2]},
+                "s": {"id": "s", "type": "add"},
+            },
+            "edges": [edge("i", "item", "s", "a")],
+        },
+        ("iterate", "i", "collection"),
+    ),
+]
+
+
+async def _server_refuses(ivk: AsyncInvokeAI, graph: dict[str, Any]) -> str:
+    """How the server refuses the raw graph: ``"422"`` at enqueue, or ``"failed"`` when it runs."""
+    try:
+        handle = await ivk.queue.enqueue(graph, validate=False)
+    except UnprocessableEntityError:
+        return "422"
+    with pytest.raises(JobFailedError):
+        await handle.wait(timeout=60)
+    return "failed"
+
+
+@pytest.mark.parametrize(("case", "graph", "expected"), MISTAKES, ids=[m[0] for m in MISTAKES])
+async def test_each_mistake_is_caught_locally_and_refused_by_the_server(
+    ivk: AsyncInvokeAI, case: str, graph: dict[str, Any], expected: tuple[str, str, str | None]
+) -> None:
+    code, node_id, field = expected
+    report = await ivk.graphs.validate(graph)
+    found = [(p.code, p.node_id, p.field) for p in report.problems]
+    assert (code, node_id, field) in found, report
+    status = await ivk.queue.status()
+    with pytest.raises(GraphValidationError) as caught:
+        await ivk.queue.enqueue(graph)
+    assert caught.value.problems == list(report.problems)
+    assert node_id in str(caught.value)
+    assert (await ivk.queue.status()).queue.total == status.queue.total  # nothing was sent
+    assert await _server_refuses(ivk, graph) in ("422", "failed")
+
+
+async def test_unknown_node_type_is_reported_briefly_with_a_suggestion(ivk: AsyncInvokeAI) -> None:
+    graph = MISTAKES[0][1]
+    with pytest.raises(GraphValidationError) as caught:
+        await ivk.queue.enqueue(graph)
+    message = str(caught.value)
+    assert "did you mean 'img_blur'" in message and len(message) < 300
+    with pytest.raises(UnprocessableEntityError) as server:
+        await ivk.queue.enqueue(graph, validate=False)
+    assert len(str(server.value.detail)) > 20 * len(message)  # the server lists every node type
+
+
+async def test_every_problem_is_reported_at_once(ivk: AsyncInvokeAI) -> None:
+    graph = {
+        "nodes": {
+            **_ints(),
+            "s": {"id": "s", "type": "add", "b": "x"},
+            "b": {"id": "b", "type": "img_blur", "radiuss": 3, "blur_type": "GAUSS"},
+        },
+        "edges": [edge("f", "value", "s", "a"), edge("ghost", "image", "b", "image")],
+    }
+    report = await ivk.graphs.validate(graph)
+    assert {(p.code, p.node_id, p.field) for p in report.problems} == {
+        ("bad_value", "s", "b"),
+        ("unknown_field", "b", "radiuss"),
+        ("bad_value", "b", "blur_type"),
+        ("type_mismatch", "s", "a"),
+        ("missing_node", "ghost", "image"),
+    }
+
+
+async def test_unknown_field_is_refused_locally_but_silently_dropped_by_the_server(
+    ivk: AsyncInvokeAI,
+) -> None:
+    """The deliberate exception: the server runs ``radiuss=3`` and ignores it; the SDK refuses it."""
+    graph = _blur_chain_raw()
+    graph["nodes"]["img_blur_1"]["radiuss"] = 30
+    report = await ivk.graphs.validate(graph)
+    assert [(p.code, p.node_id, p.field) for p in report.problems] == [
+        ("unknown_field", "img_blur_1", "radiuss")
+    ]
+    assert "did you mean 'radius'" in str(report)
+    with pytest.raises(GraphValidationError):
+        await ivk.queue.run(graph)
+    typo = await ivk.queue.run(graph, validate=False, wait_timeout=60)
+    plain = await ivk.queue.run(_blur_chain_raw(), wait_timeout=60)
+    assert await _pixels(ivk, typo) == await _pixels(ivk, plain)  # it ran and did nothing
+
+
+async def test_two_edges_into_one_input_are_refused_locally_the_server_keeps_one(ivk: AsyncInvokeAI) -> None:
+    """A second exception: the server runs a graph with two edges into ``add.a`` and uses one of them."""
+    graph = {
+        "nodes": {
+            "a": {"id": "a", "type": "integer", "value": 2},
+            "b": {"id": "b", "type": "integer", "value": 30},
+            "s": {"id": "s", "type": "add", "b": 100, "use_cache": False},
+        },
+        "edges": [edge("a", "value", "s", "a"), edge("b", "value", "s", "a")],
+    }
+    report = await ivk.graphs.validate(graph)
+    assert [(p.code, p.node_id, p.field) for p in report.problems] == [("duplicate_input", "s", "a")]
+    outputs = await ivk.queue.run(graph, validate=False, wait_timeout=60)
+    assert outputs["s"][0]["value"] in (102, 130)  # one edge silently lost
+
+
+async def test_builder_refuses_unknown_inputs_and_node_types_at_once(ivk: AsyncInvokeAI) -> None:
+    nodes = await ivk.graphs.nodes()
+    with pytest.raises(GraphValidationError, match="did you mean 'radius'"):
+        nodes.img_blur(radiuss=3)
+    with pytest.raises(AttributeError, match="did you mean 'img_blur'"):
+        nodes.img_blurr  # noqa: B018
+    blank = nodes.blank_image()
+    with pytest.raises(AttributeError, match="outputs: image, width, height"):
+        blank.imag  # noqa: B018
