@@ -12,8 +12,10 @@ from invokeai_sdk import (
     JobFailedError,
     UnprocessableEntityError,
 )
-from invokeai_sdk.graphs import Graph, NodeCatalog
+from invokeai_sdk.graphs import Graph, NodeCatalog, canonical_graph
+from invokeai_sdk.workflows import build_graph
 
+from ..graph_mistakes import MISTAKES, ints
 from ._graphs import edge
 
 
@@ -102,97 +104,6 @@ async def test_iterate_collect_and_batch_nodes_as_the_gui_uses_them(ivk: AsyncIn
     assert widths == {16, 24}
 
 
-def _ints(**extra: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "a": {"id": "a", "type": "integer", "value": 2},
-        "f": {"id": "f", "type": "float", "value": 1.5},
-        **extra,
-    }
-
-
-# (case, graph, expected (code, node_id, field))
-MISTAKES: list[tuple[str, dict[str, Any], tuple[str, str, str | None]]] = [
-    (
-        "unknown node type",
-        {"nodes": {"blur": {"id": "blur", "type": "img_blurr", "radius": 2}}, "edges": []},
-        ("unknown_node_type", "blur", None),
-    ),
-    (
-        "string in an integer field",
-        {"nodes": {"s": {"id": "s", "type": "add", "a": "two"}}, "edges": []},
-        ("bad_value", "s", "a"),
-    ),
-    (
-        "value out of range",
-        {"nodes": {**_ints(), "b": {"id": "b", "type": "img_blur", "radius": -1}}, "edges": []},
-        ("bad_value", "b", "radius"),
-    ),
-    (
-        "unknown choice",
-        {"nodes": {"b": {"id": "b", "type": "img_blur", "blur_type": "GAUSSIAN"}}, "edges": []},
-        ("bad_value", "b", "blur_type"),
-    ),
-    (
-        "list too short",
-        {
-            "nodes": {"v": {"id": "v", "type": "video_concat", "videos": [{"video_name": "x.mp4"}]}},
-            "edges": [],
-        },
-        ("bad_value", "v", "videos"),
-    ),
-    (
-        "edge from a missing node",
-        {"nodes": _ints(s={"id": "s", "type": "add"}), "edges": [edge("ghost", "value", "s", "a")]},
-        ("missing_node", "ghost", "value"),
-    ),
-    (
-        "edge from an output that does not exist",
-        {"nodes": _ints(s={"id": "s", "type": "add"}), "edges": [edge("a", "valu", "s", "a")]},
-        ("unknown_output", "a", "valu"),
-    ),
-    (
-        "edge between mismatched types",
-        {"nodes": _ints(s={"id": "s", "type": "add"}), "edges": [edge("f", "value", "s", "a")]},
-        ("type_mismatch", "s", "a"),
-    ),
-    (
-        "a collection into a single input",
-        {
-            "nodes": {
-                "c": {"id": "c", "type": "integer_collection", "collection": [1, 2]},
-                "s": {"id": "s", "type": "add"},
-            },
-            "edges": [edge("c", "collection", "s", "a")],
-        },
-        ("type_mismatch", "s", "a"),
-    ),
-    (
-        "two-node cycle",
-        {
-            "nodes": {"x": {"id": "x", "type": "add"}, "y": {"id": "y", "type": "add"}},
-            "edges": [edge("x", "value", "y", "a"), edge("y", "value", "x", "a")],
-        },
-        ("cycle", "x", None),
-    ),
-    (
-        "required input with neither value nor edge",
-        {"nodes": {"b": {"id": "b", "type": "img_blur", "radius": 2}}, "edges": []},
-        ("missing_input", "b", "image"),
-    ),
-    (
-        "iterate without a collection edge",
-        {
-            "nodes": {
-                "i": {"id": "i", "type": "iterate", "collection": [1, 2]},
-                "s": {"id": "s", "type": "add"},
-            },
-            "edges": [edge("i", "item", "s", "a")],
-        },
-        ("iterate", "i", "collection"),
-    ),
-]
-
-
 async def _server_refuses(ivk: AsyncInvokeAI, graph: dict[str, Any]) -> str:
     """How the server refuses the raw graph: ``"422"`` at enqueue, or ``"failed"`` when it runs."""
     try:
@@ -235,7 +146,7 @@ async def test_unknown_node_type_is_reported_briefly_with_a_suggestion(ivk: Asyn
 async def test_every_problem_is_reported_at_once(ivk: AsyncInvokeAI) -> None:
     graph = {
         "nodes": {
-            **_ints(),
+            **ints(),
             "s": {"id": "s", "type": "add", "b": "x"},
             "b": {"id": "b", "type": "img_blur", "radiuss": 3, "blur_type": "GAUSS"},
         },
@@ -294,3 +205,48 @@ async def test_builder_refuses_unknown_inputs_and_node_types_at_once(ivk: AsyncI
     blank = nodes.blank_image()
     with pytest.raises(AttributeError, match="outputs: image, width, height"):
         blank.imag  # noqa: B018
+
+
+async def test_exported_workflow_is_accepted_by_the_library_and_loads_back_to_the_same_graph(
+    ivk: AsyncInvokeAI,
+) -> None:
+    nodes = await ivk.graphs.nodes()
+    g = _blur_chain(nodes)
+    blur = g["img_blur_1"]
+    doc = g.to_workflow(name="From code", author="sdk tests", inputs=[(blur, "radius", "Blur Radius")])
+    record = await ivk.workflows.create(doc)
+    stored = await ivk.workflows.load(record.workflow_id)
+    assert stored.name == "From code" and stored.schema_version == "4.0.0"
+    assert [(i.node_id, i.field_name, i.label) for i in stored.inputs] == [
+        ("img_blur_1", "radius", "Blur Radius")
+    ]
+    assert canonical_graph(stored.to_graph(), nodes.schemas) == canonical_graph(g, nodes.schemas)
+    assert canonical_graph(Graph.from_workflow(stored, nodes), nodes.schemas) == canonical_graph(
+        g, nodes.schemas
+    )
+    stored.inputs["Blur Radius"] = 3  # the exported workflow runs as a GUI workflow too
+    run = await ivk.workflows.run(stored)
+    await run.wait(timeout=60)
+    (outputs,) = await run.outputs()
+    built = await ivk.queue.run(g, wait_timeout=60)
+    image = await ivk.images.open_image(outputs.images("save")[0])
+    assert (image.size, image.mode, image.tobytes()) == await _pixels(ivk, built)
+
+
+async def test_python_code_rebuilds_every_builtin_the_server_can_build(ivk: AsyncInvokeAI) -> None:
+    nodes = await ivk.graphs.nodes()
+    rebuilt = 0
+    async for summary in ivk.workflows.list(categories="default", per_page=100):
+        doc = await ivk.workflows.load(summary.workflow_id)
+        if doc.unknown_node_types:
+            continue  # built-ins made with node types this server no longer has
+        graph = Graph.from_workflow(doc, nodes)
+        assert canonical_graph(graph, nodes.schemas) == canonical_graph(
+            build_graph(doc.to_dict(), schemas=nodes.schemas), nodes.schemas
+        ), summary.name
+        namespace: dict[str, Any] = {}
+        exec(compile(graph.to_python(), summary.name, "exec"), namespace)
+        again: Graph = namespace["build"](nodes)
+        assert again.to_batch() == graph.to_batch(), summary.name
+        rebuilt += 1
+    assert rebuilt == 23

@@ -16,18 +16,39 @@ with every problem at once.
 """
 
 from ._builder import Graph, Node, NodeCatalog, NodeFactory, Output
+from ._codegen import to_python
+from ._export import (
+    WORKFLOW_SCHEMA_VERSION,
+    canonical_graph,
+    fill_missing_fields,
+    from_workflow,
+    template_fields,
+    to_workflow,
+)
 from ._types import PortType
+from ._typing import BoardLike, ColorLike, ImageLike, ModelLike
 from ._validate import GraphProblem, GraphReport, check_graph, validate_graph
 
 __all__ = [
+    "WORKFLOW_SCHEMA_VERSION",
+    "BoardLike",
+    "ColorLike",
     "Graph",
     "GraphProblem",
     "GraphReport",
+    "ImageLike",
+    "ModelLike",
     "Node",
     "NodeCatalog",
     "NodeFactory",
     "Output",
     "PortType",
+    "canonical_graph",
     "check_graph",
+    "fill_missing_fields",
+    "from_workflow",
+    "template_fields",
+    "to_python",
+    "to_workflow",
     "validate_graph",
 ]

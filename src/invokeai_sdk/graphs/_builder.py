@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._errors import GraphValidationError, ValidationError
 from .._invocation_schema import FieldSpec, InvocationSchema, InvocationSchemas
@@ -28,6 +28,9 @@ from ..workflows._graph import BATCH_NODE_TYPES, clone
 from ..workflows._values import MODEL_KEYS
 from ._types import type_index
 from ._validate import GraphProblem, GraphReport, _suggest, validate_graph
+
+if TYPE_CHECKING:
+    from ..workflows import WorkflowDocument
 
 __all__ = ["Graph", "Node", "NodeCatalog", "NodeFactory", "Output"]
 
@@ -144,6 +147,15 @@ class Node:
                 self.values[name] = convert_value(spec, value, f"{self.type}.{name}")
         return self
 
+    def connect(self, field: str, *outputs: Output) -> Node:
+        """Add edges into ``field`` without dropping its literal (as the GUI keeps a batch-fed value)."""
+        if field not in self._schema.fields:
+            raise _refuse(
+                self.type, field, f"{self.type} has no input {field!r}{_suggest(field, self._schema.fields)}"
+            )
+        self.connections.setdefault(field, []).extend(outputs)
+        return self
+
     def upstream(self) -> Iterator[Node]:
         """The nodes feeding this one directly."""
         for outputs in self.connections.values():
@@ -208,17 +220,10 @@ class NodeFactory:
         id: str | None = None,
         is_intermediate: bool | None = None,
         use_cache: bool | None = None,
-        label: str | None = None,
         **inputs: Any,
     ) -> Node:
         return Node(
-            self.schema,
-            self._schemas,
-            inputs,
-            id=id,
-            is_intermediate=is_intermediate,
-            use_cache=use_cache,
-            label=label,
+            self.schema, self._schemas, inputs, id=id, is_intermediate=is_intermediate, use_cache=use_cache
         )
 
     def __repr__(self) -> str:
@@ -359,11 +364,16 @@ class Graph:
         raise AssertionError("unreachable")
 
     def edges(self) -> list[tuple[Output, Node, str]]:
-        """``(source output, target node, target field)`` for every edge, in node order."""
+        """``(source output, target node, target field)`` for every edge: in node order, then field order."""
         out: list[tuple[Output, Node, str]] = []
         for node in self._nodes.values():
-            for field, outputs in node.connections.items():
-                out.extend((source, node, field) for source in outputs)
+            connections = node.connections
+            order: Iterable[str] = connections
+            if len(connections) > 1:
+                fields = node.schema.fields
+                order = [f for f in fields if f in connections] + [f for f in connections if f not in fields]
+            for field in order:
+                out.extend((source, node, field) for source in connections[field])
         return out
 
     # -- to the server -----------------------------------------------------------------------
@@ -468,6 +478,27 @@ class Graph:
                 Output(source, edge["source"]["field"])
             )
         return out
+
+    def to_workflow(self, **options: Any) -> WorkflowDocument:
+        """This graph as a GUI workflow document (schema 4); see :func:`invokeai_sdk.graphs.to_workflow`."""
+        from ._export import to_workflow
+
+        return to_workflow(self, **options)
+
+    @classmethod
+    def from_workflow(
+        cls, document: WorkflowDocument | Mapping[str, Any], nodes: NodeCatalog | InvocationSchemas
+    ) -> Graph:
+        """The graph the GUI builds from a workflow document, plus its batch nodes, as a builder graph."""
+        from ._export import from_workflow
+
+        return from_workflow(document, nodes)
+
+    def to_python(self, *, function: str = "build") -> str:
+        """Python builder code that rebuilds this graph (see :func:`invokeai_sdk.graphs.to_python`)."""
+        from ._codegen import to_python
+
+        return to_python(self, function=function)
 
     def __repr__(self) -> str:
         return f"<Graph {len(self._nodes)} nodes>"

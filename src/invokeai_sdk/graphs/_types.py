@@ -146,6 +146,7 @@ class TypeIndex:
         self.schemas = schemas
         self._inputs: dict[str, dict[str, PortType]] = {}
         self._outputs: dict[str, dict[str, PortType]] = {}
+        self._required: dict[str, tuple[str, ...]] = {}
         self._components: Lookup = schemas.component
 
     def inputs(self, node_type: str) -> dict[str, PortType]:
@@ -162,6 +163,15 @@ class TypeIndex:
                     if name not in _NODE_ATTRIBUTES
                 }
             self._inputs[node_type] = found
+        return found
+
+    def required(self, node_type: str) -> tuple[str, ...]:
+        """The input fields of the node type that need a value or an edge (none for an unknown type)."""
+        found = self._required.get(node_type)
+        if found is None:
+            schema = self.schemas.get(node_type)
+            fields = schema.fields.items() if schema is not None else ()
+            found = self._required[node_type] = tuple(name for name, spec in fields if spec.required)
         return found
 
     def outputs(self, node_type: str) -> dict[str, PortType]:

@@ -195,7 +195,7 @@ class _Checker:
             self.add(None, None, "the graph needs a 'nodes' mapping of node id -> node", "bad_node")
             return self.problems
         for node_id, node in nodes.items():
-            if isinstance(node, Mapping) and isinstance(node.get("type"), str):
+            if _is_map(node) and isinstance(node.get("type"), str):
                 self.types[str(node_id)] = node["type"]
                 self.known[str(node_id)] = node["type"] in self.schemas
         for node_id, node in nodes.items():
@@ -213,7 +213,7 @@ class _Checker:
     # -- nodes -------------------------------------------------------------------------------
 
     def _node(self, node_id: str, node: Any) -> None:
-        if not isinstance(node, Mapping) or not isinstance(node.get("type"), str):
+        if not _is_map(node) or not isinstance(node.get("type"), str):
             self.add(node_id, None, "a node must be an object with a string 'type'", "bad_node")
             return
         node_type = node["type"]
@@ -244,10 +244,8 @@ class _Checker:
                 self.add(node_id, name, reason, "bad_value")
 
     def _required(self, node_id: str, node: Mapping[str, Any], fed: set[tuple[str, str]]) -> None:
-        schema = self.schemas.get(node["type"])
-        assert schema is not None
-        for name, spec in schema.fields.items():
-            if spec.required and node.get(name) is None and (node_id, name) not in fed:
+        for name in self.index.required(node["type"]):
+            if node.get(name) is None and (node_id, name) not in fed:
                 self.add(node_id, name, "a required input has neither a value nor an edge", "missing_input")
 
     def _data_targets(self) -> Iterator[tuple[str, str]]:
@@ -277,50 +275,40 @@ class _Checker:
         if not isinstance(edges, list):
             self.add(None, None, "the graph's 'edges' must be a list", "bad_edge")
             return
+        types, known, index = self.types, self.known, self.index
         for position, edge in enumerate(edges):
             ends = _edge_ends(edge)
             if ends is None:
-                self.add(
-                    None,
-                    None,
-                    f"edge {position} is not {{source: {{node_id, field}}, destination: {{...}}}}",
-                    "bad_edge",
-                )
+                message = f"edge {position} is not {{source: {{node_id, field}}, destination: {{...}}}}"
+                self.add(None, None, message, "bad_edge")
                 continue
             source, source_field, target, target_field = ends
             self.targets.add((target, target_field))  # fed, even by a broken edge (reported on its own)
-            ok = True
-            for node_id, field, side in ((source, source_field, "from"), (target, target_field, "into")):
-                if node_id not in self.types:
-                    other = f"{target}.{target_field}" if side == "from" else f"{source}.{source_field}"
-                    where = "the edge into" if side == "from" else "the edge from"
-                    self.add(
-                        node_id,
-                        field,
-                        f"{where} {other!r} names node {node_id!r}, which is not in the graph",
-                        "missing_node",
-                    )
-                    ok = False
-            if not ok:
+            if source not in types or target not in types:
+                self._missing_node(source, source_field, target, target_field)
                 continue
-            if self.known[source]:
-                outputs = self.index.outputs(self.types[source])
-                if source_field not in outputs:
-                    hint = _suggest(source_field, outputs)
-                    message = (
-                        f"{self.types[source]} has no output {source_field!r}{hint}"
-                        f" (outputs: {', '.join(outputs)})"
-                    )
-                    self.add(source, source_field, message, "unknown_output")
-                    ok = False
-            if self.known[target] and not target_field.startswith(_DYNAMIC_INPUT):
-                inputs = self.index.inputs(self.types[target])
-                if target_field not in inputs:
-                    message = (
-                        f"{self.types[target]} has no input {target_field!r}{_suggest(target_field, inputs)}"
-                    )
-                    self.add(target, target_field, message, "unknown_field")
-                    ok = False
+            ok = True
+            if known[source] and source_field not in index.outputs(types[source]):
+                outputs = index.outputs(types[source])
+                hint = _suggest(source_field, outputs)
+                message = (
+                    f"{types[source]} has no output {source_field!r}{hint} (outputs: {', '.join(outputs)})"
+                )
+                self.add(source, source_field, message, "unknown_output")
+                ok = False
+            if (
+                known[target]
+                and target_field not in index.inputs(types[target])
+                and not target_field.startswith(_DYNAMIC_INPUT)
+            ):
+                hint = _suggest(target_field, index.inputs(types[target]))
+                self.add(
+                    target,
+                    target_field,
+                    f"{types[target]} has no input {target_field!r}{hint}",
+                    "unknown_field",
+                )
+                ok = False
             self.edges.append(ends)
             if ok:
                 self.into.setdefault((target, target_field), []).append((source, source_field))
@@ -342,6 +330,18 @@ class _Checker:
             if not compatible(out_type, in_type):
                 message = f"{source}.{source_field} ({out_type}) cannot feed this input ({in_type})"
                 self.add(target, target_field, message, "type_mismatch")
+
+    def _missing_node(self, source: str, source_field: str, target: str, target_field: str) -> None:
+        if source not in self.types:
+            message = (
+                f"the edge into {target}.{target_field!r} names node {source!r}, which is not in the graph"
+            )
+            self.add(source, source_field, message, "missing_node")
+        if target not in self.types:
+            message = (
+                f"the edge from {source}.{source_field!r} names node {target!r}, which is not in the graph"
+            )
+            self.add(target, target_field, message, "missing_node")
 
     def output_type(self, node_id: str, field: str) -> PortType:
         """An output's type; ``iterate.item`` and ``collect.collection`` resolved through their inputs."""
@@ -420,7 +420,7 @@ class _Checker:
                     ready.append(child)
         left = {n for n, d in indegree.items() if d > 0}
         reported: set[str] = set()
-        for start in left:
+        for start in (n for n in self.types if n in left):  # graph order: the same report every time
             if start in reported:
                 continue
             cycle = _find_cycle(start, children, left)
@@ -459,13 +459,17 @@ def _find_cycle(start: str, children: Mapping[str, Sequence[str]], left: set[str
     return visit(start)
 
 
+def _is_map(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)  # the ABC check only for other mappings
+
+
 def _edge_ends(edge: Any) -> tuple[str, str, str, str] | None:
-    if not isinstance(edge, Mapping):
+    if not _is_map(edge):
         return None
     source, target = edge.get("source"), edge.get("destination")
-    if not isinstance(source, Mapping) or not isinstance(target, Mapping):
+    if not _is_map(source) or not _is_map(target):
         return None
     parts = (source.get("node_id"), source.get("field"), target.get("node_id"), target.get("field"))
-    if not all(isinstance(part, str) for part in parts):
-        return None
-    return parts  # type: ignore[return-value]
+    if type(parts[0]) is str and type(parts[1]) is str and type(parts[2]) is str and type(parts[3]) is str:
+        return parts
+    return None
