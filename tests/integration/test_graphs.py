@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,11 +13,14 @@ from invokeai_sdk import (
     JobFailedError,
     UnprocessableEntityError,
 )
-from invokeai_sdk.graphs import Graph, NodeCatalog, canonical_graph
+from invokeai_sdk.graphs import Graph, NodeCatalog, canonical_graph, core_nodes
+from invokeai_sdk.graphs.stubgen import generate, load_openapi
 from invokeai_sdk.workflows import build_graph
 
 from ..graph_mistakes import MISTAKES, ints
 from ._graphs import edge
+
+SAVED_SCHEMAS = Path(__file__).resolve().parents[1] / "fixtures" / "openapi" / "invokeai-6.14.2-nodes.json.gz"
 
 
 def _blur_chain(nodes: NodeCatalog) -> Graph:
@@ -250,3 +254,16 @@ async def test_python_code_rebuilds_every_builtin_the_server_can_build(ivk: Asyn
         assert again.to_batch() == graph.to_batch(), summary.name
         rebuilt += 1
     assert rebuilt == 23
+
+
+async def test_typed_core_nodes_are_generated_from_this_servers_schema(ivk: AsyncInvokeAI) -> None:
+    """The saved node schemas behind ``core_nodes.py`` are the real server's: both make the same module."""
+    assert (await ivk.app.version()).version == core_nodes.SERVER_VERSION
+    saved = load_openapi(str(SAVED_SCHEMAS))
+    live = await ivk.app.openapi()
+    assert generate(live, version="6.14.2", class_name="CoreNodes") == generate(
+        saved, version="6.14.2", class_name="CoreNodes"
+    )
+    nodes = core_nodes.typed(await ivk.graphs.nodes())
+    blur = nodes.img_blur(radius=2)
+    assert blur.type == "img_blur" and blur.image.field == "image"

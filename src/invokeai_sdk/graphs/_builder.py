@@ -380,13 +380,17 @@ class Graph:
 
     def to_dict(self) -> dict[str, Any]:
         """The graph as the server takes it: ``{"nodes": {...}, "edges": [...]}`` (batch nodes left out)."""
+        return self._body(copy=True)
+
+    def _body(self, *, copy: bool) -> dict[str, Any]:
+        """The graph dict; ``copy=False`` shares the nodes' values (for a check that only reads them)."""
         nodes: dict[str, Any] = {}
         edges: list[dict[str, Any]] = []
         for node_id, node in self._nodes.items():
             if node.type in BATCH_NODE_TYPES:
                 continue
             body: dict[str, Any] = {"id": node_id, "type": node.type}
-            body.update(clone(node.values))
+            body.update(clone(node.values) if copy else node.values)
             for flag in _FLAGS:
                 value = getattr(node, flag)
                 if value is not None:
@@ -441,7 +445,10 @@ class Graph:
 
     def to_batch(self, *, runs: int | None = None) -> dict[str, Any]:
         """``{"graph": ..., "data": ...}`` (and ``runs`` when given), ready for ``ivk.queue.enqueue``."""
-        batch: dict[str, Any] = {"graph": self.to_dict()}
+        return self._batch(runs=runs, copy=True)
+
+    def _batch(self, *, runs: int | None, copy: bool) -> dict[str, Any]:
+        batch: dict[str, Any] = {"graph": self._body(copy=copy)}
         data = self.batch_data()
         if data:
             batch["data"] = data
@@ -451,7 +458,7 @@ class Graph:
 
     def validate(self) -> GraphReport:
         """Every problem of this graph against the server's node schemas (nothing is sent)."""
-        return validate_graph(self.to_batch(), self.schemas)
+        return validate_graph(self._batch(runs=None, copy=False), self.schemas)
 
     def check(self) -> Graph:
         """Raise :class:`GraphValidationError` with every problem; returns ``self`` when there is none."""

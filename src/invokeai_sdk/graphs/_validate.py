@@ -24,12 +24,14 @@ from typing import Any
 from .._errors import GraphValidationError
 from .._invocation_schema import FieldSpec, InvocationSchemas
 from ._convert import as_graph_dict
-from ._types import COLLECTION, SINGLE, PortType, TypeIndex, compatible, is_generic, type_index
+from ._types import ANY, COLLECTION, SINGLE, PortType, TypeIndex, compatible, is_generic, type_index
 
 __all__ = ["GraphProblem", "GraphReport", "check_graph", "validate_graph"]
 
 _ATTRIBUTES = frozenset({"id", "type", "is_intermediate", "use_cache"})
 _DYNAMIC_INPUT = "saved_workflow_input::"
+_RESOLVED = frozenset({"iterate", "collect"})
+"""Node types whose output type follows their inputs."""
 _TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
 _FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
 
@@ -276,6 +278,7 @@ class _Checker:
             self.add(None, None, "the graph's 'edges' must be a list", "bad_edge")
             return
         types, known, index = self.types, self.known, self.index
+        typed: list[tuple[str, str, str, str, PortType, PortType]] = []  # edges whose types to compare
         for position, edge in enumerate(edges):
             ends = _edge_ends(edge)
             if ends is None:
@@ -287,46 +290,41 @@ class _Checker:
             if source not in types or target not in types:
                 self._missing_node(source, source_field, target, target_field)
                 continue
-            ok = True
-            if known[source] and source_field not in index.outputs(types[source]):
-                outputs = index.outputs(types[source])
+            self.edges.append(ends)
+            if not (known[source] and known[target]):
+                continue  # the unknown node type is reported on its own
+            outputs = index.outputs(types[source])
+            inputs = index.inputs(types[target])
+            out_type, in_type = outputs.get(source_field), inputs.get(target_field)
+            if out_type is None:
                 hint = _suggest(source_field, outputs)
                 message = (
                     f"{types[source]} has no output {source_field!r}{hint} (outputs: {', '.join(outputs)})"
                 )
                 self.add(source, source_field, message, "unknown_output")
-                ok = False
-            if (
-                known[target]
-                and target_field not in index.inputs(types[target])
-                and not target_field.startswith(_DYNAMIC_INPUT)
-            ):
-                hint = _suggest(target_field, index.inputs(types[target]))
+            if in_type is None and target_field.startswith(_DYNAMIC_INPUT):
+                in_type = ANY  # a saved workflow's input: typed by that workflow, not by the schema
+            elif in_type is None:
+                hint = _suggest(target_field, inputs)
                 self.add(
                     target,
                     target_field,
                     f"{types[target]} has no input {target_field!r}{hint}",
                     "unknown_field",
                 )
-                ok = False
-            self.edges.append(ends)
-            if ok:
+            if out_type is not None and in_type is not None:
                 self.into.setdefault((target, target_field), []).append((source, source_field))
+                typed.append((source, source_field, target, target_field, out_type, in_type))
         for (target, target_field), sources in self.into.items():
-            if len(sources) > 1 and not (self.types[target] == "collect" and target_field == "item"):
+            if len(sources) > 1 and not (types[target] == "collect" and target_field == "item"):
                 names = ", ".join(f"{s}.{f}" for s, f in sources)
                 message = (
                     f"{len(sources)} edges feed this one input ({names}); the server would use one of them"
                 )
                 self.add(target, target_field, message, "duplicate_input")
-        for source, source_field, target, target_field in self.edges:
-            key = (target, target_field)
-            if (source, source_field) not in self.into.get(key, ()):
-                continue
-            if not (self.known[source] and self.known[target]) or target_field.startswith(_DYNAMIC_INPUT):
-                continue
-            out_type = self.output_type(source, source_field)
-            in_type = self.index.inputs(self.types[target])[target_field]
+        for source, source_field, target, target_field, out_type, in_type in typed:
+            if types[source] in _RESOLVED:
+                out_type = self.output_type(source, source_field)
             if not compatible(out_type, in_type):
                 message = f"{source}.{source_field} ({out_type}) cannot feed this input ({in_type})"
                 self.add(target, target_field, message, "type_mismatch")
@@ -464,12 +462,11 @@ def _is_map(value: Any) -> bool:
 
 
 def _edge_ends(edge: Any) -> tuple[str, str, str, str] | None:
-    if not _is_map(edge):
+    try:
+        source, target = edge["source"], edge["destination"]
+        parts = (source["node_id"], source["field"], target["node_id"], target["field"])
+    except (KeyError, TypeError, IndexError):
         return None
-    source, target = edge.get("source"), edge.get("destination")
-    if not _is_map(source) or not _is_map(target):
-        return None
-    parts = (source.get("node_id"), source.get("field"), target.get("node_id"), target.get("field"))
     if type(parts[0]) is str and type(parts[1]) is str and type(parts[2]) is str and type(parts[3]) is str:
         return parts
     return None
