@@ -265,10 +265,33 @@ def test_workflow_to_graph_and_to_python_rebuild_the_same_graph(path: Path, node
     assert {n.id: n.label for n in rebuilt.nodes.values()} == {n.id: n.label for n in graph.nodes.values()}
 
 
-def test_generator_workflows_are_refused_by_name(nodes: NodeCatalog) -> None:
-    path = ROOT / "tests" / "fixtures" / "workflows" / "generators-v4.json"
-    with pytest.raises(WorkflowError, match="generator nodes"):
-        Graph.from_workflow(WorkflowDocument.load(path), nodes)
+def test_generator_workflows_become_the_same_batch_data(nodes: NodeCatalog) -> None:
+    doc = WorkflowDocument.load(
+        ROOT / "tests" / "fixtures" / "workflows" / "generators-v4.json", schemas=nodes.schemas
+    )
+    fixed = {
+        "boardimgs": ["a.png", "b.png"],
+        "prompts": ["a red fox", "a blue fox"],
+    }  # kinds the server expands
+    graph = Graph.from_workflow(doc, nodes)
+    assert graph.to_batch(generated=fixed)["data"] == doc.to_batch(generated=fixed)["data"]
+    with pytest.raises(WorkflowError, match="needs the server"):
+        graph.to_batch()
+    namespace: dict[str, Any] = {}
+    exec(compile(graph.to_python(), "generators", "exec"), namespace)
+    assert namespace["build"](nodes).to_batch(generated=fixed) == graph.to_batch(generated=fixed)
+
+
+def test_a_generator_node_feeds_a_batch_node_in_code(nodes: NodeCatalog) -> None:
+    g = nodes.graph()
+    steps = nodes.integer_generator(
+        generator={"type": "integer_generator_arithmetic_sequence", "start": 10, "step": 5, "count": 3}
+    )
+    sizes = nodes.integer_batch(integers=steps.integers)
+    g.add(nodes.add(a=sizes.value, b=1), id="sum")
+    batch = g.to_batch()
+    assert set(batch["graph"]["nodes"]) == {"sum"}
+    assert batch["data"] == [[{"node_path": "sum", "field_name": "a", "items": [10, 15, 20]}]]
 
 
 def test_stub_module_compiles_for_any_schema(nodes: NodeCatalog) -> None:

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._errors import GraphValidationError, ValidationError
 from .._invocation_schema import FieldSpec, InvocationSchema, InvocationSchemas
-from ..workflows._graph import BATCH_NODE_TYPES, clone
+from ..workflows._generators import expand_generator
+from ..workflows._graph import clone, is_batch_node
+from ..workflows._sweep import BATCH_ITEMS_FIELD
 from ..workflows._values import MODEL_KEYS
 from ._types import type_index
 from ._validate import GraphProblem, GraphReport, _suggest, validate_graph
@@ -387,7 +389,7 @@ class Graph:
         nodes: dict[str, Any] = {}
         edges: list[dict[str, Any]] = []
         for node_id, node in self._nodes.items():
-            if node.type in BATCH_NODE_TYPES:
+            if is_batch_node(node.type):
                 continue
             body: dict[str, Any] = {"id": node_id, "type": node.type}
             body.update(clone(node.values) if copy else node.values)
@@ -397,7 +399,7 @@ class Graph:
                     body[flag] = value
             nodes[node_id] = body
         for source, target, field in self.edges():
-            if source.node.type in BATCH_NODE_TYPES or target.type in BATCH_NODE_TYPES:
+            if is_batch_node(source.node.type) or is_batch_node(target.type):
                 continue
             self._check_member(source.node, target)
             edges.append(
@@ -417,39 +419,65 @@ class Graph:
                 f"{target.id}: its input comes from a node that is not in this graph ({source!r}); add it"
             )
 
-    def batch_data(self) -> list[list[dict[str, Any]]]:
-        """Batch ``data`` from the batch nodes (``integer_batch``, ...), grouped as the GUI groups them."""
-        groups: dict[str, list[dict[str, Any]]] = {}
-        singles: list[list[dict[str, Any]]] = []
-        ordered: list[tuple[str | None, list[dict[str, Any]]]] = []
+    def batch_data(
+        self, *, generated: Mapping[str, Sequence[Any]] | None = None
+    ) -> list[list[dict[str, Any]]]:
+        """Batch ``data`` from the batch nodes (``integer_batch``, ...), grouped as the GUI groups them.
+
+        Groups come in order of first appearance: batch nodes of group ``"None"`` give one entry
+        each, a named group one zipped entry for all its nodes. A batch node fed by a generator node
+        (``integer_generator``, ...) takes the generator's items, computed as the GUI computes them;
+        ``generated`` gives the items of generators that need the server (board images, dynamic
+        prompts) by generator node id.
+        """
+        groups: dict[str, list[list[dict[str, Any]]]] = {}
+        outgoing: dict[int, list[tuple[Node, str]]] = {}
+        for source, target, field in self.edges():
+            outgoing.setdefault(id(source.node), []).append((target, field))
         for node in self._nodes.values():
-            if node.type not in BATCH_NODE_TYPES:
+            items_field = BATCH_ITEMS_FIELD.get(node.type)
+            if items_field is None:
                 continue
-            items_field = next((n for n in node.values if n != "batch_group_id"), None)
-            items = node.values.get(items_field) if items_field else None
+            feeding = node.connections.get(items_field)
+            if feeding and is_batch_node(feeding[0].node.type):
+                generator = feeding[0].node
+                if generated is not None and generator.id is not None and generator.id in generated:
+                    items = list(generated[generator.id])
+                else:
+                    setting = generator.values.get("generator") or {}
+                    items = expand_generator(setting, f"generator {generator.id!r}")
+                if node.type == "image_batch":
+                    items = [{"image_name": i} if isinstance(i, str) else i for i in items]
+            else:
+                items = node.values.get(items_field) or []
             entries = [
                 {"node_path": target.id, "field_name": field, "items": clone(items)}
-                for source, target, field in self.edges()
-                if source.node is node
+                for target, field in outgoing.get(id(node), [])
+                if not is_batch_node(target.type)
             ]
-            group = str(node.values.get("batch_group_id", "None"))
+            groups.setdefault(str(node.values.get("batch_group_id", "None")), []).append(entries)
+        data: list[list[dict[str, Any]]] = []
+        for group, per_node in groups.items():
             if group == "None":
-                singles.append(entries)
-                ordered.append((None, entries))
-            elif group in groups:
-                groups[group].extend(entries)
-            else:
-                groups[group] = entries
-                ordered.append((group, entries))
-        return [entries for _, entries in ordered if entries]
+                data.extend(entries for entries in per_node if entries)
+            elif any(per_node):
+                data.append([entry for entries in per_node for entry in entries])
+        return data
 
-    def to_batch(self, *, runs: int | None = None) -> dict[str, Any]:
-        """``{"graph": ..., "data": ...}`` (and ``runs`` when given), ready for ``ivk.queue.enqueue``."""
-        return self._batch(runs=runs, copy=True)
+    def to_batch(
+        self, *, runs: int | None = None, generated: Mapping[str, Sequence[Any]] | None = None
+    ) -> dict[str, Any]:
+        """``{"graph": ..., "data": ...}`` (and ``runs`` when given), ready for ``ivk.queue.enqueue``.
 
-    def _batch(self, *, runs: int | None, copy: bool) -> dict[str, Any]:
+        ``generated``: the items of generator nodes that need the server, by node id (see :meth:`batch_data`).
+        """
+        return self._batch(runs=runs, copy=True, generated=generated)
+
+    def _batch(
+        self, *, runs: int | None, copy: bool, generated: Mapping[str, Sequence[Any]] | None = None
+    ) -> dict[str, Any]:
         batch: dict[str, Any] = {"graph": self._body(copy=copy)}
-        data = self.batch_data()
+        data = self.batch_data(generated=generated)
         if data:
             batch["data"] = data
         if runs is not None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import WorkflowError
 from .._invocation_schema import InvocationSchema, InvocationSchemas
-from ..workflows._graph import BATCH_NODE_TYPES, build_graph, clone, is_batch_node, resolve_edges
+from ..workflows._graph import build_graph, clone, is_batch_node, resolve_edges
 from ._builder import Graph, Node, NodeCatalog, Output
 
 if TYPE_CHECKING:
@@ -206,44 +206,37 @@ def from_workflow(
 ) -> Graph:
     """The builder graph of a GUI workflow: the graph the GUI builds from it, plus its batch nodes.
 
-    Node ids, labels and flags are kept. Generator nodes are not supported (their items are made
-    when the batch is built: run such workflows with ``ivk.workflows.run``).
+    Node ids, labels and flags are kept. Batch and generator nodes come first (they feed the others)
+    and keep their edges, so ``to_batch()`` gives the workflow's batch ``data`` too.
     """
     catalog = nodes if isinstance(nodes, NodeCatalog) else NodeCatalog(nodes)
     doc = document.to_dict() if not isinstance(document, Mapping) else document
-    generators = [
-        n["id"] for n in doc["nodes"] if n["type"] == "invocation" and is_batch_node(n["data"]["type"])
-    ]
-    generators = [n for n in generators if _doc_type(doc, n) not in BATCH_NODE_TYPES]
-    if generators:
-        raise WorkflowError(
-            f"generator nodes ({', '.join(generators)}) cannot be turned into a builder graph"
-        )
     gui = Graph.from_dict(build_graph(doc, schemas=catalog.schemas, auto_board=auto_board), catalog)
     graph = Graph(catalog, id=gui.id)
-    batch: dict[str, Node] = {}
+    feeders: dict[str, Node] = {}  # batch and generator nodes: not graph nodes, they make batch data
     for item in doc["nodes"]:
         data = item["data"] if item["type"] == "invocation" else {}
-        if data.get("type") in BATCH_NODE_TYPES:
+        if is_batch_node(str(data.get("type", ""))):
             values = {
                 k: v.get("value") for k, v in data.get("inputs", {}).items() if v.get("value") is not None
             }
             node = catalog[data["type"]](id=item["id"])
             node.values.update(clone(values))
-            batch[item["id"]] = graph.add(node)
+            feeders[item["id"]] = node
+    for source, handle, target, field in resolve_edges(doc):
+        if source in feeders and target in feeders:  # a generator feeding a batch node
+            feeders[target].connections[field] = [Output(feeders[source], handle)]
+    for node in feeders.values():
+        graph.add(node)
     for node in gui.nodes.values():
         graph.add(node)
     for source, handle, target, field in resolve_edges(doc):
-        if source in batch and target in graph:  # the literal stays, as in the GUI's graph
-            graph[target].connections[field] = [Output(batch[source], handle)]
+        if source in feeders and target in gui:  # the literal stays, as in the GUI's graph
+            graph[target].connections[field] = [Output(feeders[source], handle)]
     labels = {n["id"]: n["data"].get("label") or None for n in doc["nodes"] if n["type"] == "invocation"}
     for node_id, node in graph.nodes.items():
         node.label = labels.get(node_id)
     return graph
-
-
-def _doc_type(doc: Mapping[str, Any], node_id: str) -> str:
-    return next(str(n["data"]["type"]) for n in doc["nodes"] if n["id"] == node_id)
 
 
 def canonical_graph(graph: Mapping[str, Any] | Graph, schemas: InvocationSchemas) -> dict[str, Any]:
