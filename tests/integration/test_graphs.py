@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from invokeai_sdk.workflows import build_graph
 from ..graph_mistakes import MISTAKES, ints
 from ._graphs import edge
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SAVED_SCHEMAS = Path(__file__).resolve().parents[1] / "fixtures" / "openapi" / "invokeai-6.14.2-nodes.json.gz"
 
 
@@ -267,3 +269,17 @@ async def test_typed_core_nodes_are_generated_from_this_servers_schema(ivk: Asyn
     nodes = core_nodes.typed(await ivk.graphs.nodes())
     blur = nodes.img_blur(radius=2)
     assert blur.type == "img_blur" and blur.image.field == "image"
+
+
+async def test_sdxl_example_graph_is_checked_clean_and_accepted_by_the_server(ivk: AsyncInvokeAI) -> None:
+    """The SDXL graph of ``examples/sdxl_graph.py``: no weights here, so it fails at run time, not enqueue."""
+    spec = importlib.util.spec_from_file_location("sdxl_graph", EXAMPLES / "sdxl_graph.py")
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    stand_in = {"key": "no-such-model", "hash": "h", "name": "n", "base": "sdxl", "type": "main"}
+    g = example.build_sdxl(await ivk.graphs.nodes(), stand_in)
+    assert (await ivk.graphs.validate(g)).ok
+    handle = await ivk.queue.enqueue(g)  # checked locally, then accepted (no 422)
+    with pytest.raises(JobFailedError):
+        await handle.wait(timeout=120)
