@@ -62,7 +62,6 @@ from ._sync import (
 from ._transport import StreamedResponse
 from ._types import NOT_GIVEN, NotGiven, Timeout
 from ._version import __version__
-from .graphs import Graph
 from .jobs import BatchHandle, JobHandle
 from .types.boards import UNCATEGORIZED
 from .workflows import WorkflowDocument
@@ -89,7 +88,6 @@ __all__ = [
     "EventsUnavailableError",
     "FeatureNotSupportedError",
     "FieldSpec",
-    "Graph",
     "GraphValidationError",
     "InstallCanceledError",
     "InstallFailedError",
