@@ -25,7 +25,7 @@ from invokeai_sdk.graphs import (
     to_python,
     validate_graph,
 )
-from invokeai_sdk.graphs._types import COLLECTION, SINGLE, SINGLE_OR_COLLECTION, compatible
+from invokeai_sdk.graphs._types import COLLECTION, SINGLE, SINGLE_OR_COLLECTION, compatible, parse_port
 from invokeai_sdk.graphs.stubgen import generate, load_openapi
 from invokeai_sdk.workflows import build_graph
 
@@ -299,3 +299,22 @@ def test_stub_module_compiles_for_any_schema(nodes: NodeCatalog) -> None:
     compile(source, "custom_nodes.py", "exec")
     assert "class Custom(Protocol)" in source and "def img_blur(" in source and "def if_(" in source
     assert 'blur_type: Literal["gaussian", "box"] | Output | None = ...' in source.replace("'", '"')
+
+
+def test_older_servers_model_kinds_are_one_type() -> None:
+    """5.x/6.3 servers tag model inputs ``MainModelField``, ...; any model identifier feeds them."""
+    lookup = dict[str, Any]().get
+    assert parse_port(
+        {"$ref": "#/components/schemas/ModelIdentifierField", "ui_type": "MainModelField"}, lookup
+    ) == (PortType("ModelIdentifierField"))
+    assert parse_port({"ui_type": "SchedulerField", "enum": ["euler"]}, lookup) == PortType("SchedulerField")
+
+
+def test_workflow_fields_another_release_has_are_left_out(nodes: NodeCatalog) -> None:
+    """A newer GUI's workflow has inputs this server lacks: it would ignore them, so they are not sent."""
+    doc = json.loads((ROOT / "workflows" / "blur-to-board.json").read_text())
+    blur = next(n for n in doc["nodes"] if n["id"] == "blur")
+    blur["data"]["inputs"]["sharpen"] = {"name": "sharpen", "label": "", "description": "", "value": 2}
+    graph = build_graph(doc, schemas=nodes.schemas)
+    assert "sharpen" not in graph["nodes"]["blur"] and validate_graph(graph, nodes.schemas).ok
+    assert build_graph(doc)["nodes"]["blur"]["sharpen"] == 2  # unbound: sent as written

@@ -71,6 +71,8 @@ def parse_port(prop: Any, components: Lookup) -> PortType:
         return ANY
     ui_type = prop.get("ui_type")
     if isinstance(ui_type, str) and ui_type:
+        if ui_type.endswith("ModelField"):  # older servers name model kinds; all are one type
+            return PortType("ModelIdentifierField")
         return PortType(ui_type, COLLECTION if ui_type == "CollectionField" else SINGLE)
     for key in ("allOf", "anyOf", "oneOf"):
         variants = prop.get(key)
