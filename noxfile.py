@@ -65,10 +65,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def codegen(session: nox.Session) -> None:
-    """Fail when the generated sync facade is stale (``-- --write`` regenerates it)."""
+    """Fail when the generated sync facade or typed core nodes are stale (``-- --write`` regenerates them)."""
     _install(session, "lint")
     write = "--write" in session.posargs
     session.run("python", "scripts/gen_sync.py", "--write" if write else "--check")
+    session.run("python", "scripts/gen_nodes.py", "--write" if write else "--check")
 
 
 @nox.session

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .resources.client_state import ClientStateResource
     from .resources.custom_nodes import CustomNodesResource
     from .resources.gallery import GalleryResource
+    from .resources.graphs import GraphsResource
     from .resources.image_moves import ImageMovesResource
     from .resources.images import ImagesResource
     from .resources.models import ModelsResource
@@ -99,6 +100,13 @@ class AsyncInvokeAI(BaseClient):
         from .resources.workflows import WorkflowsResource
 
         return WorkflowsResource(self)
+
+    @cached_property
+    def graphs(self) -> GraphsResource:
+        """Graphs in code: the server's node types as callables, and the dry-run check of any graph."""
+        from .resources.graphs import GraphsResource
+
+        return GraphsResource(self)
 
     @cached_property
     def queue(self) -> QueueResource:

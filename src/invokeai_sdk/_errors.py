@@ -25,7 +25,8 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
     ├── ValidationError               bad input, found before anything was sent
     │   ├── WorkflowError             a malformed workflow document
     │   ├── WorkflowInputError        a bad value for a workflow input
-    │   └── BatchDataError            batch ``data`` that does not fit the target field
+    │   ├── BatchDataError            batch ``data`` that does not fit the target field
+    │   └── GraphValidationError      a graph or batch the server schema refuses (``problems``)
     ├── JobError                      a queued job did not complete
     │   ├── JobFailedError            it failed (server's error type, message, traceback)
     │   └── JobCanceledError          it was canceled
@@ -38,6 +39,7 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -57,6 +59,7 @@ __all__ = [
     "EventsOverflowError",
     "EventsUnavailableError",
     "FeatureNotSupportedError",
+    "GraphValidationError",
     "InstallCanceledError",
     "InstallFailedError",
     "InternalServerError",
@@ -270,6 +273,20 @@ class WorkflowInputError(ValidationError):
 
 class BatchDataError(ValidationError):
     """Batch ``data`` items that do not fit the node field they target."""
+
+
+class GraphValidationError(ValidationError):
+    """A graph or batch that does not fit the server's node schemas; nothing was sent.
+
+    ``problems`` lists every problem found (each with ``node_id``, ``field`` and ``message``), not
+    only the first; the message shows them one per line.
+    """
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"the graph has {count} problem{'s' if count != 1 else ''}:\n{lines}")
 
 
 class JobError(InvokeAIError):

@@ -245,6 +245,11 @@ class InvocationSchemas:
         schema = self.get(node_type)
         return None if schema is None else schema.fields.get(field_name)
 
+    def component(self, name: str) -> Mapping[str, Any] | None:
+        """A raw component schema by name (e.g. ``ImageOutput``, a node type's output), or ``None``."""
+        found = self._components.get(name)
+        return found if isinstance(found, Mapping) else None
+
     # -- parsing -----------------------------------------------------------------------------
 
     def _field(self, name: str, prop: Mapping[str, Any], required_in_schema: bool) -> FieldSpec:

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from invokeai_sdk import InvokeAI, NotFoundError, SyncEventStream, SyncJobHandle, SyncPage
+from invokeai_sdk import (
+    GraphValidationError,
+    InvokeAI,
+    NotFoundError,
+    SyncEventStream,
+    SyncJobHandle,
+    SyncPage,
+)
 from invokeai_sdk.events import Event, QueueItemStatusChangedEvent
 
 from ._graphs import image_to_board, math
@@ -129,3 +136,15 @@ def test_eight_threads_share_one_client(sync_ivk: InvokeAI) -> None:
     assert {r[1] for r in results} == {3}
     assert len({r[0] for r in results}) == 1
     assert len(sync_ivk.boards.list().to_list()) == 8
+
+
+def test_graph_built_checked_and_run_with_the_sync_client(sync_ivk: InvokeAI) -> None:
+    nodes = sync_ivk.graphs.nodes()
+    g = nodes.graph()
+    a = g.add(nodes.integer(value=2))
+    g.add(nodes.add(a=a.value, b=40, use_cache=False), id="sum")
+    assert sync_ivk.graphs.validate(g).ok
+    assert sync_ivk.queue.run(g, wait_timeout=60)["sum"][0]["value"] == 42
+    g["sum"].set(b="forty")
+    with pytest.raises(GraphValidationError, match="'sum'"):
+        sync_ivk.queue.enqueue(g)

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from invokeai_sdk.events._resource import EventsResource
     from invokeai_sdk.events._stream import EventFilter, EventStream
     from invokeai_sdk.events._types import Event, InvocationProgressEvent
+    from invokeai_sdk.graphs import Graph, GraphReport, NodeCatalog
     from invokeai_sdk.jobs import BatchHandle, JobHandle
     from invokeai_sdk.resources._uploads import UploadSource
     from invokeai_sdk.resources.app import AppResource
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from invokeai_sdk.resources.client_state import ClientStateResource
     from invokeai_sdk.resources.custom_nodes import CustomNodesResource
     from invokeai_sdk.resources.gallery import GalleryResource
+    from invokeai_sdk.resources.graphs import GraphsResource
     from invokeai_sdk.resources.image_moves import ImageMovesResource
     from invokeai_sdk.resources.images import ImagesResource
     from invokeai_sdk.resources.model_install import InstallJob
@@ -157,6 +159,7 @@ __all__ = [
     "SyncEventStream",
     "SyncEventsResource",
     "SyncGalleryResource",
+    "SyncGraphsResource",
     "SyncHuggingFaceResource",
     "SyncImageMovesResource",
     "SyncImagesResource",
@@ -189,6 +192,7 @@ TWINS: dict[str, tuple[str, str]] = {
     "SyncVideosResource": ("invokeai_sdk.resources.videos", "VideosResource"),
     "SyncModelsResource": ("invokeai_sdk.resources.models", "ModelsResource"),
     "SyncWorkflowsResource": ("invokeai_sdk.resources.workflows", "WorkflowsResource"),
+    "SyncGraphsResource": ("invokeai_sdk.resources.graphs", "GraphsResource"),
     "SyncQueueResource": ("invokeai_sdk.resources.queue", "QueueResource"),
     "SyncEventsResource": ("invokeai_sdk.events._resource", "EventsResource"),
     "SyncGalleryResource": ("invokeai_sdk.resources.gallery", "GalleryResource"),
@@ -480,6 +484,11 @@ class InvokeAI(SyncClientBase):
     def workflows(self) -> SyncWorkflowsResource:
         """The workflow library, and running GUI workflows from code (typed inputs, sweeps)."""
         return SyncWorkflowsResource(self, ("workflows",))
+
+    @cached_property
+    def graphs(self) -> SyncGraphsResource:
+        """Graphs in code: the server's node types as callables, and the dry-run check of any graph."""
+        return SyncGraphsResource(self, ("graphs",))
 
     @cached_property
     def queue(self) -> SyncQueueResource:
@@ -1791,6 +1800,42 @@ class SyncWorkflowsResource(SyncResource):
         )
 
 
+class SyncGraphsResource(SyncResource):
+    """Sync twin of :class:`~invokeai_sdk.resources.graphs.GraphsResource`.
+
+    Node types of the connected server as callables, new graphs, and the dry-run check.
+
+    ::
+
+        nodes = ivk.graphs.nodes()
+        g = nodes.graph()
+        blur = g.add(nodes.img_blur(image=image_dto, radius=4))
+        report = ivk.graphs.validate(g)     # nothing is sent
+    """
+
+    @property
+    def _target(self) -> GraphsResource:
+        return cast("GraphsResource", self._resolve())
+
+    def nodes(self, *, refresh: bool = False, timeout: TimeoutArg = NOT_GIVEN) -> NodeCatalog:
+        """Every node type of the server (custom nodes too) as callables, read from ``/openapi.json`` once."""
+        return _call(self._target.nodes, refresh=refresh, timeout=timeout)
+
+    def new(self, *, id: str | None = None, timeout: TimeoutArg = NOT_GIVEN) -> Graph:
+        """A new, empty graph for the server's node types."""
+        return _call(self._target.new, id=id, timeout=timeout)
+
+    def validate(
+        self, graph_or_batch: Mapping[str, Any] | Graph, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> GraphReport:
+        """The dry run: every problem of a graph or batch against the server's node schemas; nothing is sent.
+
+        The same check ``ivk.queue.enqueue`` makes before sending (there, problems raise
+        :class:`~invokeai_sdk.GraphValidationError`).
+        """
+        return _call(self._target.validate, graph_or_batch, timeout=timeout)
+
+
 class SyncQueueResource(SyncResource):
     """Sync twin of :class:`~invokeai_sdk.resources.queue.QueueResource`.
 
@@ -1805,7 +1850,7 @@ class SyncQueueResource(SyncResource):
 
     def enqueue(
         self,
-        graph_or_batch: Mapping[str, Any],
+        graph_or_batch: Mapping[str, Any] | Graph,
         *,
         runs: int | None = None,
         data: Sequence[Sequence[Mapping[str, Any]]] | None = None,
@@ -1814,6 +1859,7 @@ class SyncQueueResource(SyncResource):
         destination: str | None = None,
         workflow: Mapping[str, Any] | None = None,
         queue_id: str = "default",
+        validate: bool = True,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> SyncBatchHandle:
         """Enqueue a graph (``{"nodes": ..., "edges": ...}``) or a batch (``{"graph": ..., ...}``).
@@ -1827,6 +1873,10 @@ class SyncQueueResource(SyncResource):
         gets a new ``batch_id`` (one given in the batch is kept: it must be new), and when the reply is
         lost the batch is looked up by it: the handle is returned if it arrived, else
         :class:`EnqueueError` (with ``batch_id`` and ``enqueued``) is raised.
+
+        The graph (a dict or a :class:`~invokeai_sdk.graphs.Graph`) is checked against the server's
+        node schemas first: every problem found raises one :class:`GraphValidationError` and nothing
+        is sent. ``validate=False`` skips that check (the server still refuses what it refuses).
         """
         return SyncBatchHandle(
             _call(
@@ -1839,18 +1889,20 @@ class SyncQueueResource(SyncResource):
                 destination=destination,
                 workflow=workflow,
                 queue_id=queue_id,
+                validate=validate,
                 timeout=timeout,
             )
         )
 
     def run(
         self,
-        graph: Mapping[str, Any],
+        graph: Mapping[str, Any] | Graph,
         *,
         origin: str | None = None,
         destination: str | None = None,
         workflow: Mapping[str, Any] | None = None,
         queue_id: str = "default",
+        validate: bool = True,
         wait_timeout: float | None = None,
         cancel_on_timeout: bool = True,
         timeout: TimeoutArg = NOT_GIVEN,
@@ -1860,6 +1912,7 @@ class SyncQueueResource(SyncResource):
         Raises ``JobFailedError`` / ``JobCanceledError`` / ``WaitTimeoutError`` like ``wait()``; when
         ``wait_timeout`` runs out the item is canceled first (``cancel_on_timeout=False`` leaves it
         running). For several runs or batch ``data``, use :meth:`enqueue` and the handle it returns.
+        ``validate=False`` skips the local check of the graph (see :meth:`enqueue`).
         """
         return _call(
             self._target.run,
@@ -1868,6 +1921,7 @@ class SyncQueueResource(SyncResource):
             destination=destination,
             workflow=workflow,
             queue_id=queue_id,
+            validate=validate,
             wait_timeout=wait_timeout,
             cancel_on_timeout=cancel_on_timeout,
             timeout=timeout,

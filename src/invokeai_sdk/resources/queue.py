@@ -24,6 +24,8 @@ from .._errors import (
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
+from ..graphs._convert import as_graph_dict
+from ..graphs._validate import check_graph
 from ..types.queue import (
     BatchStatus,
     CanceledResult,
@@ -40,6 +42,7 @@ from ._base import AsyncAPIResource
 
 if TYPE_CHECKING:
     from .._invocation_schema import InvocationSchemas
+    from ..graphs import Graph
     from ..jobs import BatchHandle
 
 __all__ = ["QueueResource", "new_origin"]
@@ -82,7 +85,7 @@ class QueueResource(AsyncAPIResource):
 
     async def enqueue(
         self,
-        graph_or_batch: Mapping[str, Any],
+        graph_or_batch: Mapping[str, Any] | Graph,
         *,
         runs: int | None = None,
         data: Sequence[Sequence[Mapping[str, Any]]] | None = None,
@@ -91,6 +94,7 @@ class QueueResource(AsyncAPIResource):
         destination: str | None = None,
         workflow: Mapping[str, Any] | None = None,
         queue_id: str = "default",
+        validate: bool = True,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> BatchHandle:
         """Enqueue a graph (``{"nodes": ..., "edges": ...}``) or a batch (``{"graph": ..., ...}``).
@@ -104,6 +108,10 @@ class QueueResource(AsyncAPIResource):
         gets a new ``batch_id`` (one given in the batch is kept: it must be new), and when the reply is
         lost the batch is looked up by it: the handle is returned if it arrived, else
         :class:`EnqueueError` (with ``batch_id`` and ``enqueued``) is raised.
+
+        The graph (a dict or a :class:`~invokeai_sdk.graphs.Graph`) is checked against the server's
+        node schemas first: every problem found raises one :class:`GraphValidationError` and nothing
+        is sent. ``validate=False`` skips that check (the server still refuses what it refuses).
         """
         from .._job_watcher import get_watcher
         from ..jobs import BatchHandle
@@ -113,6 +121,8 @@ class QueueResource(AsyncAPIResource):
             raise ValidationError(f"prepend must be a bool, got {prepend!r}")
         features = await self._client.features()
         _check_batch_data(batch, features.invocations)
+        if validate:
+            check_graph(batch, features.invocations)
         # The SDK names the batch, so a batch whose reply is lost can be found again on the server.
         batch.setdefault("batch_id", str(uuid.uuid4()))
         if not isinstance(batch["batch_id"], str) or not batch["batch_id"]:
@@ -186,12 +196,13 @@ class QueueResource(AsyncAPIResource):
 
     async def run(
         self,
-        graph: Mapping[str, Any],
+        graph: Mapping[str, Any] | Graph,
         *,
         origin: str | None = None,
         destination: str | None = None,
         workflow: Mapping[str, Any] | None = None,
         queue_id: str = "default",
+        validate: bool = True,
         wait_timeout: float | None = None,
         cancel_on_timeout: bool = True,
         timeout: TimeoutArg = NOT_GIVEN,
@@ -201,7 +212,9 @@ class QueueResource(AsyncAPIResource):
         Raises ``JobFailedError`` / ``JobCanceledError`` / ``WaitTimeoutError`` like ``wait()``; when
         ``wait_timeout`` runs out the item is canceled first (``cancel_on_timeout=False`` leaves it
         running). For several runs or batch ``data``, use :meth:`enqueue` and the handle it returns.
+        ``validate=False`` skips the local check of the graph (see :meth:`enqueue`).
         """
+        graph = as_graph_dict(graph)
         if graph.get("data") or (graph.get("runs") not in (None, 1)):
             raise ValidationError(
                 "queue.run() runs one item; enqueue a batch with data or runs > 1 with queue.enqueue()"
@@ -213,6 +226,7 @@ class QueueResource(AsyncAPIResource):
             destination=destination,
             workflow=workflow,
             queue_id=queue_id,
+            validate=validate,
             timeout=timeout,
         )
         job = batch.jobs[0]
@@ -594,13 +608,14 @@ def _item_id(item_id: Any) -> int:
 
 
 def _build_batch(
-    graph_or_batch: Mapping[str, Any],
+    graph_or_batch: Mapping[str, Any] | Graph,
     runs: int | None,
     data: Sequence[Sequence[Mapping[str, Any]]] | None,
     origin: str | None,
     destination: str | None,
     workflow: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
+    graph_or_batch = as_graph_dict(graph_or_batch)
     if not isinstance(graph_or_batch, Mapping):
         raise ValidationError(f"expected a graph or batch dict, got {type(graph_or_batch).__name__}")
     source = copy.deepcopy(dict(graph_or_batch))

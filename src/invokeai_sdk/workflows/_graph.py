@@ -10,7 +10,9 @@ Rules (observed in the 6.14 GUI's own ``enqueue_batch`` bodies):
   given, else is left out; ``{board_id}`` is sent as is;
 - edges: ``default`` edges (hidden ones too) into executable nodes, a connector source resolved through
   any chain of connectors, duplicates dropped, order kept; ``collapsed`` edges are ignored;
-- an input fed by an edge loses its literal (inputs fed by batch nodes keep theirs).
+- an input fed by an edge loses its literal (inputs fed by batch nodes keep theirs);
+- with the server's schemas, inputs its node types do not have (fields of another release, which it
+  would ignore) are left out.
 """
 
 from __future__ import annotations
@@ -102,6 +104,9 @@ def build_graph(
         for name, field in data.get("inputs", {}).items():
             if (node["id"], name) in fed:
                 continue
+            if schema is not None and name not in schema.fields:
+                continue  # a field of another server release: this server would ignore it
+
             value = field.get("value")
             if name in board_fields or (
                 schema is None and (value in ("auto", "none") or _looks_like_board(value))

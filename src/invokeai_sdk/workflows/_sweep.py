@@ -17,12 +17,12 @@ from ._generators import expand_generator
 from ._graph import clone, is_batch_node, resolve_edges
 from ._values import Pending, coerce_value
 
-__all__ = ["SweepKey", "batch_node_data", "check_items", "generator_feeds", "sweep_data"]
+__all__ = ["BATCH_ITEMS_FIELD", "SweepKey", "batch_node_data", "check_items", "generator_feeds", "sweep_data"]
 
 SweepKey = str | int | tuple[str, str]
 """A sweep target: an input label or index, or ``(node_id, field_name)`` of any node."""
 
-_BATCH_ITEMS_FIELD = {
+BATCH_ITEMS_FIELD = {
     "image_batch": "images",
     "string_batch": "strings",
     "integer_batch": "integers",
@@ -95,7 +95,7 @@ def generator_feeds(doc: Mapping[str, Any]) -> dict[str, str]:
         target_type = nodes[target]["data"]["type"] if nodes[target]["type"] == "invocation" else ""
         source_node = nodes[source]
         if (
-            _BATCH_ITEMS_FIELD.get(target_type) == target_field
+            BATCH_ITEMS_FIELD.get(target_type) == target_field
             and source_node["type"] == "invocation"
             and source_node["data"]["type"].endswith("_generator")
         ):
@@ -136,7 +136,7 @@ def batch_node_data(
         if node["type"] != "invocation" or not is_batch_node(node["data"]["type"]):
             continue
         node_type = node["data"]["type"]
-        items_field = _BATCH_ITEMS_FIELD.get(node_type)
+        items_field = BATCH_ITEMS_FIELD.get(node_type)
         if items_field is None:
             continue  # a generator: it feeds a batch node, which carries the expanded items
         inputs = node["data"].get("inputs", {})
