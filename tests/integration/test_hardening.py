@@ -92,7 +92,7 @@ async def test_a_download_that_is_not_an_image_raises_and_writes_nothing(
     # The real server serves its web UI (text/html) at the path ".." used to reach; reach it on
     # purpose through an image URL built by hand, the way a misconfigured proxy would.
     html_path = "/api/v1/images/full"  # what /api/v1/images/i/../full normalised to
-    async with ivk._transport.stream("GET", html_path, options=ivk._options) as probe:
+    async with ivk.stream("GET", html_path) as probe:
         served = probe.headers.get("content-type", "")
     assert served.startswith("text/html")  # the real server's answer that used to be saved as x.png
 
@@ -161,7 +161,7 @@ async def test_no_token_or_password_in_any_log(multiuser_server: ServerInfo, eve
     ) as ivk:
         me = await ivk.auth.me()  # the login
         assert me.email == multiuser_server.admin_email
-        creds = ivk._transport.credentials
+        creds = ivk.transport.credentials
         assert creds.token
         secrets.add(creds.token)
         board = await ivk.boards.create("refresh me")  # a POST: the server sends X-Refreshed-Token
