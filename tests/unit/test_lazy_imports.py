@@ -10,7 +10,17 @@ import pytest
 
 import invokeai_sdk
 
-HEAVY = ("socketio", "engineio", "aiohttp", "PIL", "jsonpath_ng", "pydantic", "invokeai_sdk._sync.generated")
+HEAVY = (
+    "socketio",
+    "engineio",
+    "aiohttp",
+    "PIL",
+    "jsonpath_ng",
+    "pydantic",
+    "typer",  # (not rich: httpx imports it for its own command line when it is installed)
+    "invokeai_sdk.cli._app",
+    "invokeai_sdk._sync.generated",
+)
 
 
 def _modules_after(statement: str) -> set[str]:
@@ -48,3 +58,15 @@ def test_star_import_resolves_every_public_name() -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="NoSuchThing"):
         invokeai_sdk.NoSuchThing  # noqa: B018
+
+
+def test_the_sync_facade_and_workflows_never_load_the_command_line() -> None:
+    loaded = _modules_after("from invokeai_sdk import *\nimport invokeai_sdk.workflows, invokeai_sdk.events")
+    assert not loaded & {"typer", "invokeai_sdk.cli._app"}
+
+
+def test_without_the_cli_extra_the_command_says_what_to_install() -> None:
+    code = "import sys; sys.modules['typer'] = None; from invokeai_sdk.cli import main; main()"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "pip install 'invokeai-sdk[cli]'" in result.stderr
