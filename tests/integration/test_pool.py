@@ -150,7 +150,7 @@ async def test_a_sweep_spreads_over_three_servers_and_downloads_into_one_folder(
         assert done == {(job.server, job.item_id) for job in run.jobs}  # events tagged with their server
         # each server holds exactly its own items, one per sweep value, under the run's origin
         for url in urls:
-            async with httpx.AsyncClient(base_url=url) as http:
+            async with httpx.AsyncClient(base_url=url, timeout=60) as http:
                 items = (await http.get("/api/v1/queue/default/list_all")).json()
             mine = [i for i in items if i["origin"] == run.origin]
             assert len(mine) == status.per_server[url]
@@ -158,7 +158,7 @@ async def test_a_sweep_spreads_over_three_servers_and_downloads_into_one_folder(
 
 async def _processors(urls: list[str], verb: str) -> None:
     for url in urls:
-        async with httpx.AsyncClient(base_url=url) as http:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
             (await http.put(f"/api/v1/queue/default/processor/{verb}")).raise_for_status()
 
 
@@ -183,7 +183,7 @@ def test_a_workflow_uploads_its_image_to_every_server_that_runs_it(urls: list[st
         paths = run.download_images(tmp_path)
     assert len(paths) == 9 and all(_size(p) == (96, 96) for p in paths)
     for url in urls:  # the source image was uploaded to each server (it appears in its gallery)
-        names = httpx.get(f"{url}/api/v1/images/names", params={"is_intermediate": False}).json()[
+        names = httpx.get(f"{url}/api/v1/images/names", params={"is_intermediate": False}, timeout=60).json()[
             "image_names"
         ]
         assert len(names) >= 2
@@ -256,7 +256,7 @@ async def test_a_server_killed_mid_batch_loses_and_duplicates_nothing(
         survivors = [u for u in urls if u != victim_url]
         ran = Counter()
         for url in survivors:
-            async with httpx.AsyncClient(base_url=url) as http:
+            async with httpx.AsyncClient(base_url=url, timeout=60) as http:
                 items = (await http.get("/api/v1/queue/default/list_all")).json()
             for item in items:
                 if item["origin"] == run.origin:
