@@ -9,12 +9,14 @@ without failures). With failures a tenth of the servers die between 30 % and 70 
 
 Real: three local InvokeAI servers started here (model-free jobs: a 512x512 blank image through
 blurs and a resize, saved), the same items through a pool of one server and a pool of all three,
-interleaved twice; beside them each server's CPU use (its process's CPU seconds over the run's
-wall time). Goal: at least 2x. On a 2-core machine three servers share two cores.
+interleaved twice (``INVOKEAI_BENCH_POOL_ROOTS``: three roots of servers started by hand, joined
+with ``os.pathsep``, to reuse them); beside them each server's CPU use (its process's CPU seconds
+over the run's wall time). Goal: at least 2x. On a 2-core machine three servers share two cores.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -178,10 +180,14 @@ async def _timed_run(urls: list[str], graph: dict[str, Any], pids: list[int]) ->
 async def real() -> None:
     servers: list[invokeai_server.Server] = []
     try:
-        for _ in range(3):
-            servers.append(await anyio.to_thread.run_sync(invokeai_server.start))
-        urls = [s.base_url for s in servers]
-        pids = [s.pid for s in servers]
+        roots = os.environ.get("INVOKEAI_BENCH_POOL_ROOTS")  # three servers started by hand, reused
+        if roots:
+            infos = [json.loads((Path(r) / "server.json").read_text()) for r in roots.split(os.pathsep)]
+            urls, pids = [i["base_url"] for i in infos], [int(i["pid"]) for i in infos]
+        else:
+            for _ in range(3):
+                servers.append(await anyio.to_thread.run_sync(invokeai_server.start))
+            urls, pids = [s.base_url for s in servers], [s.pid for s in servers]
         graph = real_graph()
         walls: dict[int, list[float]] = {1: [], 3: []}
         cpus: dict[int, list[list[float]]] = {1: [], 3: []}
@@ -203,7 +209,7 @@ async def real() -> None:
         )
         print(
             f"real: speed-up of 3 servers over 1: {one / three:.2f}x   goal >= 2x   "
-            f"({os.cpu_count()} cores on this machine)",
+            f"({os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} while measuring)",
             flush=True,
         )
     finally:

@@ -374,3 +374,25 @@ def test_the_sync_pool_runs_on_the_sync_runtime(tmp_path: Path) -> None:
         assert len(paths) == 10
         assert run.status().completed == 10
         assert pool.servers == ["s0", "s1"]
+
+
+def test_a_workflow_sweep_splits_into_items_over_the_servers() -> None:
+    from invokeai_sdk.workflows import WorkflowDocument
+
+    root = Path(__file__).resolve().parents[2]
+    wf = WorkflowDocument.load(root / "workflows" / "blur-sweep.json")
+    sims = [SimulatedServer(f"s{i}", seconds=1.0) for i in range(3)]
+    expected = wf.to_batch(sweep={"Blur Type": ["box", "gaussian"]})
+
+    async def main() -> PoolRun:
+        async with AsyncInvokeAIPool(sims) as pool:
+            run = await pool.enqueue_workflow(wf, sweep={"Blur Type": ["box", "gaussian"]})
+            await run.wait()
+            return run
+
+    run = virtual(main)
+    assert len(run) == count_items(expected) > 2
+    check_exactly_once(run, sims)
+    assert len(run.status().per_server) == 3
+    sent = [next(s for s in sims if s.name == j.server)._items[int(j.item_id or 0)].data for j in run.jobs]
+    assert sent == list(item_data(expected))  # item i is the workflow's i-th item

@@ -432,9 +432,7 @@ class AsyncInvokeAIPool:
         try:
             with anyio.fail_after(self.call_timeout):
                 ids = await server.backend.lookup(watch.attempt.marker)
-        except Exception as exc:
-            if not is_outage(exc):
-                raise
+        except Exception as exc:  # unreachable, or an unexpected answer: still uncertain
             self._failed(server, exc)
             if watch.attempt.state == "sending":
                 watch.attempt.state = "uncertain"
@@ -520,24 +518,32 @@ class AsyncInvokeAIPool:
 
     async def _watcher(self, server: _Server) -> None:
         while True:
-            if server.state.health.up:
-                await self._poll(server)
-                # a quarter of an item's run time between polls (the server's queued item keeps it busy)
-                seconds = server.state.seconds or 0.0
-                await anyio.sleep(max(self.poll_interval, min(5.0, seconds / 4)))
-                continue
-            now = anyio.current_time()
-            down_since = server.state.health.down_since
-            assert down_since is not None
-            if (server.watch or server.uncertain) and now - down_since >= self.reassign_after:
-                self._abandon(server)
-            if now >= server.state.health.next_probe:
-                await self._probe(server)
-                continue
-            wake = server.state.health.next_probe
-            if server.watch or server.uncertain:
-                wake = min(wake, down_since + self.reassign_after)
-            await anyio.sleep(max(wake - now, 1e-3))
+            try:
+                await self._watch_once(server)
+            except Exception as exc:  # an unexpected answer must not stop the pool: count it as a failure
+                log.warning("pool: %s answered unexpectedly: %r", server.state.name, exc)
+                self._failed(server, exc)
+                await anyio.sleep(self.poll_interval)
+
+    async def _watch_once(self, server: _Server) -> None:
+        if server.state.health.up:
+            await self._poll(server)
+            # a quarter of an item's run time between polls (the server's queued item keeps it busy)
+            seconds = server.state.seconds or 0.0
+            await anyio.sleep(max(self.poll_interval, min(5.0, seconds / 4)))
+            return
+        now = anyio.current_time()
+        down_since = server.state.health.down_since
+        assert down_since is not None
+        if (server.watch or server.uncertain) and now - down_since >= self.reassign_after:
+            self._abandon(server)
+        if now >= server.state.health.next_probe:
+            await self._probe(server)
+            return
+        wake = server.state.health.next_probe
+        if server.watch or server.uncertain:
+            wake = min(wake, down_since + self.reassign_after)
+        await anyio.sleep(max(wake - now, 1e-3))
 
     async def _call(self, server: _Server, fn: Any, *args: Any) -> Any:
         with anyio.fail_after(self.call_timeout):
