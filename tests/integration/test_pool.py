@@ -22,7 +22,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from invokeai_sdk.pool import AsyncInvokeAIPool, InvokeAIPool, PoolEvent, PoolRun
+from invokeai_sdk.pool import AsyncInvokeAIPool, InvokeAIPool, NoServerError, PoolEvent, PoolRun
 from invokeai_sdk.workflows import WorkflowDocument
 
 from ..conftest import ServerInfo, clean_server
@@ -117,6 +117,9 @@ async def test_a_sweep_spreads_over_three_servers_and_downloads_into_one_folder(
     urls: list[str], tmp_path: Path
 ) -> None:
     async with AsyncInvokeAIPool(urls, poll_interval=0.1) as pool:
+        missing = {"key": "no-such-key", "hash": "x", "name": "no-such-model", "base": "sd-1", "type": "main"}
+        with pytest.raises(NoServerError, match="lacks no-such-model"):  # checked against models.list()
+            await pool.enqueue({"nodes": {"m": {"id": "m", "type": "main_model_loader", "model": missing}}})
         # the processors wait until the event stream is up, so that it sees every item from the start
         await _processors(urls, "pause")
         run = await pool.enqueue(blur_graph(), data=radii(12))
