@@ -198,10 +198,14 @@ class Unit:
 
 
 def check_batch(batch: Any) -> dict[str, Any]:
-    """A graph or batch dict as a batch (``{"graph": ...}``), refusing what is not one."""
+    """A graph or batch dict as a batch (``{"graph": ...}``), refusing what is not one.
+
+    A deep copy: items sent later never see changes the caller makes to the graph meanwhile.
+    """
     if not isinstance(batch, Mapping):
         raise ValidationError(f"expected a graph or batch dict, got {type(batch).__name__}")
-    out = dict(batch) if "graph" in batch else {"graph": dict(batch)}
+    batch = copy.deepcopy(dict(batch))
+    out = batch if "graph" in batch else {"graph": batch}
     if not isinstance(out["graph"], Mapping) or not isinstance(out["graph"].get("nodes"), Mapping):
         raise ValidationError("the graph needs a 'nodes' mapping of node id -> node")
     if "batch_id" in out:
