@@ -24,7 +24,8 @@ from ..types.queue import QueueItem
 from ._units import Unit
 
 if TYPE_CHECKING:
-    from ._pool import AsyncInvokeAIPool, _Submission
+    from ._engine import _Submission
+    from ._pool import AsyncInvokeAIPool
 
 __all__ = ["PoolEvent", "PoolImage", "PoolJob", "PoolRun", "PoolStatus"]
 
