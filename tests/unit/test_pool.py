@@ -396,3 +396,19 @@ def test_a_workflow_sweep_splits_into_items_over_the_servers() -> None:
     assert len(run.status().per_server) == 3
     sent = [next(s for s in sims if s.name == j.server)._items[int(j.item_id or 0)].data for j in run.jobs]
     assert sent == list(item_data(expected))  # item i is the workflow's i-th item
+
+
+def test_the_sync_twins_have_every_public_name_of_the_async_classes() -> None:
+    from invokeai_sdk.pool import PoolJob, SyncPoolJob, SyncPoolRun
+
+    def public(cls: type) -> set[str]:
+        return {n for n in dir(cls) if not n.startswith("_")}
+
+    # backend() hands out async server objects; the sync pool gives the async pool instead
+    assert public(AsyncInvokeAIPool) - {"aclose", "backend"} <= public(InvokeAIPool) | {
+        "poll_interval",
+        "reassign_after",
+        "call_timeout",
+    }
+    assert public(PoolRun) <= public(SyncPoolRun)
+    assert public(PoolJob) <= public(SyncPoolJob)

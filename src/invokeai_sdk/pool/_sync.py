@@ -22,6 +22,9 @@ from ._handle import PoolEvent, PoolImage, PoolJob, PoolRun, PoolStatus
 from ._pool import AsyncInvokeAIPool, PoolError, ServerInfo
 
 if TYPE_CHECKING:
+    from ..types.queue import QueueItem
+
+if TYPE_CHECKING:
     import httpx
 
     from ..workflows import WorkflowDocument
@@ -54,6 +57,15 @@ class SyncPoolJob:
     def item_id(self) -> int | None:
         """The queue item id on :attr:`server`."""
         return self._job.item_id
+
+    @property
+    def attempts(self) -> list[tuple[str, str]]:
+        """``(server, batch_id marker)`` of every send of this item, oldest first."""
+        return self._job.attempts
+
+    def result(self) -> QueueItem:
+        """The queue item (with its session) on the server that ran it."""
+        return runtime.call(self._job.result)
 
     def wait(self, *, timeout: float | None = None) -> str:
         """Wait until the item settles (see :meth:`PoolJob.wait`)."""
@@ -120,7 +132,7 @@ class SyncPoolRun:
         """Cancel every unsettled item."""
         return runtime.call(self._run.cancel)
 
-    def results(self) -> list[Any]:
+    def results(self) -> list[QueueItem]:
         """Every item's queue item, in submission order."""
         return runtime.call(self._run.results)
 
@@ -203,6 +215,20 @@ class InvokeAIPool:
     def server_info(self) -> list[ServerInfo]:
         """What the pool knows of each server now."""
         return self.async_pool.server_info()
+
+    @property
+    def reassigned(self) -> int:
+        """Items moved off a dead server so far."""
+        return self.async_pool.reassigned
+
+    @property
+    def duplicates(self) -> int:
+        """Results ignored because their item had already settled elsewhere."""
+        return self.async_pool.duplicates
+
+    def refresh_models(self) -> None:
+        """Forget the servers' model lists (read again by the next submission)."""
+        runtime.call(self.async_pool.refresh_models)
 
     def enqueue(
         self,
