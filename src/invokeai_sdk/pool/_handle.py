@@ -2,7 +2,8 @@
 
 ``wait()``, ``status()``, ``results()``, ``outputs()``, ``images()`` and ``download_images()`` span
 every server that ran an item; ``events()`` merges the servers' events, each tagged with its server.
-Items keep the submission's order whichever server ran them.
+Items keep the submission's order whichever server ran them. Every call to a server is bounded by
+the pool's ``call_timeout`` (``TimeoutError`` past it); waits take their own ``timeout``.
 """
 
 from __future__ import annotations
@@ -250,7 +251,9 @@ class PoolRun:
             by_server.setdefault(u.server, []).append(u.item_id)
         found: dict[tuple[str, int], QueueItem] = {}
         for server, ids in by_server.items():
-            for item in await self._pool.backend(server).items(ids):
+            with anyio.fail_after(self._pool.call_timeout):  # every call to a server is bounded
+                items = await self._pool.backend(server).items(ids)
+            for item in items:
                 found[(server, item.item_id)] = item
         missing = [u.index for u in units if (u.server, u.item_id) not in found]
         if missing:
@@ -287,7 +290,8 @@ class PoolRun:
 
         async def one(i: int, image: PoolImage) -> None:
             async with limit:
-                paths[i] = await self._pool.backend(image.server).download_image(image.image_name, target)
+                with anyio.fail_after(self._pool.call_timeout):
+                    paths[i] = await self._pool.backend(image.server).download_image(image.image_name, target)
 
         async with anyio.create_task_group() as tg:
             for i, image in enumerate(images):
