@@ -12,6 +12,7 @@ blurs and a resize, saved), the same items through a pool of one server and a po
 interleaved twice (``INVOKEAI_BENCH_POOL_ROOTS``: three roots of servers started by hand, joined
 with ``os.pathsep``, to reuse them); beside them each server's CPU use (its process's CPU seconds
 over the run's wall time). Goal: at least 2x. On a 2-core machine three servers share two cores.
+``BENCH_POOL_SIM_ONLY=1`` skips the real part.
 """
 
 from __future__ import annotations
