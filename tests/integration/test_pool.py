@@ -71,11 +71,12 @@ async def urls(three_servers: list[tuple[str, int | None]]) -> AsyncIterator[lis
 
 
 def _alive(pid: int) -> bool:
+    """True while the process runs (a killed child not yet reaped is a zombie: dead)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
         return False
-    return True
+    return state != "Z"
 
 
 def blur_graph(size: int = 64, blurs: int = 1) -> dict[str, Any]:
