@@ -94,7 +94,7 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def integration(session: nox.Session) -> None:
     """Tests against real InvokeAI servers (installed into a cache folder once, started per run)."""
-    _install(session, "test")
+    _install(session, "test", "ray")
     session.run("python", SERVER_SCRIPT, "install", external=True)
     session.run("pytest", "-m", "integration", *session.posargs)
 
