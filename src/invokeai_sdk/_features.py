@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ._compat import added_in, match_template, path_added_in
+from ._compat import match_template, path_added_in
 from ._errors import FeatureNotSupportedError
 
 if TYPE_CHECKING:
@@ -124,13 +124,6 @@ class ServerFeatures:
         if not self.supports(feature):
             since = path_added_in(FEATURE_PATHS.get(feature, feature))
             raise FeatureNotSupportedError(feature, server_version=self.version, added_in=since)
-
-    def require_operation(self, method: str, path: str, *, feature: str) -> None:
-        """Raise :class:`FeatureNotSupportedError` (naming ``feature``) unless ``METHOD path`` is there."""
-        if not self.has_operation(method, path):
-            raise FeatureNotSupportedError(
-                feature, server_version=self.version, added_in=added_in(method, path)
-            )
 
     def template_of(self, method: str, path: str) -> str | None:
         """The documented template a concrete ``METHOD path`` matches (``None``: not documented)."""

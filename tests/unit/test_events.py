@@ -18,6 +18,7 @@ from invokeai_sdk import AsyncInvokeAI, EventsOverflowError, EventsUnavailableEr
 from invokeai_sdk._job_watcher import get_watcher
 from invokeai_sdk.events import (
     EVENT_TYPES,
+    BatchEnqueuedEvent,
     BulkDownloadCompleteEvent,
     DisconnectedEvent,
     Event,
@@ -271,10 +272,18 @@ async def test_unknown_and_duplicate_events(fake: tuple[FakeServer, str]) -> Non
         await server.emit(
             "invocation_complete", {"queue_id": "default", "item_id": 5, "invocation": {"id": "n"}}
         )
+        batch = {"queue_id": "default", "batch_id": "b1", "enqueued": 1, "requested": 1, "priority": 0}
+        await server.emit("batch_enqueued", batch)
+        await server.emit("batch_enqueued", batch)  # 6.13.8 sends this one twice too
         await server.emit("something_new", {"x": 1})
         with anyio.fail_after(5):
-            got = [await anext(stream) for _ in range(3)]
-    assert [type(e) for e in got] == [QueueItemStatusChangedEvent, InvocationCompleteEvent, UnknownEvent]
+            got = [await anext(stream) for _ in range(4)]
+    assert [type(e) for e in got] == [
+        QueueItemStatusChangedEvent,
+        InvocationCompleteEvent,
+        BatchEnqueuedEvent,
+        UnknownEvent,
+    ]
 
 
 async def test_reconnect_marker_rejoin_and_wait_settles(fake: tuple[FakeServer, str]) -> None:
