@@ -231,8 +231,11 @@ async def test_bulk_download_by_names_and_by_board(ivk: AsyncInvokeAI, tmp_path:
     board = await ivk.boards.create("zip me")
     await ivk.boards.add_images(board, [images[2].image_name])
     target = tmp_path / "board.zip"
-    by_board = await ivk.images.bulk_download(board=board, to=target)
+    seen: list[tuple[int, int | None]] = []
+    by_board = await ivk.images.bulk_download(board=board, to=target, on_progress=lambda *p: seen.append(p))
     assert by_board.path == target
+    assert seen and seen[-1][0] == by_board.size  # the zip's download, chunk by chunk
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     with zipfile.ZipFile(target) as archive:
         assert [Path(n).name for n in archive.namelist()] == [images[2].image_name]
     assert sorted(p.name for p in listdir(tmp_path)) == sorted([result.item_name, "board.zip"])

@@ -30,6 +30,7 @@ from invokeai_sdk.events import ModelInstallCompleteEvent
 from invokeai_sdk.types.models import (
     BaseModelType,
     HFTokenStatus,
+    InstallProgress,
     InstallStatus,
     ModelCacheStats,
     ModelFormat,
@@ -53,7 +54,9 @@ async def test_install_in_place_then_find_update_and_delete(ivk: AsyncInvokeAI, 
 
     job = await ivk.models.install(str(source), inplace=True)
     assert job.id >= 0 and job.source == str(source)
-    result = await job.wait(timeout=60)
+    snapshots: list[InstallProgress] = []
+    result = await job.wait(timeout=60, on_progress=snapshots.append)
+    assert snapshots and str(snapshots[-1].status) == "completed" and snapshots[-1].fraction == 1.0
     assert result.already_installed is False
     assert job.status == InstallStatus.COMPLETED
     model = result.model

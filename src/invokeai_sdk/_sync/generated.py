@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import builtins
     import datetime as dt
     import os
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from pathlib import Path
     from types import TracebackType
     from typing import Literal
@@ -1130,6 +1130,7 @@ class SyncImagesResource(SyncResource):
         to: str | os.PathLike[str],
         wait_timeout: float = 300.0,
         poll_interval: float = 1.0,
+        on_progress: ProgressCallback | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> BulkDownloadResult:
         """Have the server zip images (by name, or a whole board) and stream the zip to ``to``.
@@ -1145,6 +1146,8 @@ class SyncImagesResource(SyncResource):
         or probed once after a long silence. The zip is fetched once, written atomically, and
         checked to be a complete archive with every requested image
         (:class:`APIConnectionError` otherwise). :class:`WaitTimeoutError` after ``wait_timeout``.
+        ``on_progress(bytes_written, total_bytes)`` follows the zip's download (the server reports
+        nothing while it builds the zip).
         """
         return _call(
             self._target.bulk_download,
@@ -1153,6 +1156,7 @@ class SyncImagesResource(SyncResource):
             to=to,
             wait_timeout=wait_timeout,
             poll_interval=poll_interval,
+            on_progress=on_progress,
             timeout=timeout,
         )
 
@@ -2839,7 +2843,13 @@ class SyncInstallJob(SyncObject):
         """Download one file of this job again, by its source URL; returns the job's state."""
         return _call(self._target.restart_file, url, timeout=timeout)
 
-    def wait(self, *, timeout: float | None = None, poll_interval: float = 1.0) -> InstallResult:
+    def wait(
+        self,
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[InstallProgress], object] | None = None,
+    ) -> InstallResult:
         """Wait until the job ends and return what it installed.
 
         Raises :class:`InstallFailedError` (with the server's ``error_reason`` and ``error``) when it
@@ -2847,8 +2857,10 @@ class SyncInstallJob(SyncObject):
         ``timeout`` seconds pass first (the job keeps running). A model that was already installed
         is not a failure: the result has ``already_installed=True`` and ``model`` is the existing one.
         :attr:`settled_by` then tells whether the job's event or a REST refresh saw the end.
+        ``on_progress(progress)`` gets an :class:`InstallProgress` for every snapshot the wait reads,
+        the final one included (a progress bar needs nothing else).
         """
-        return _call(self._target.wait, timeout=timeout, poll_interval=poll_interval)
+        return _call(self._target.wait, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress)
 
 
 class SyncWorkflowRun(SyncObject):

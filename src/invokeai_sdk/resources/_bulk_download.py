@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .._download import resolve_target, safe_file_name, stream_to_file
+from .._download import ProgressCallback, resolve_target, safe_file_name, stream_to_file
 from .._errors import (
     APIConnectionError,
     BulkDownloadError,
@@ -124,6 +124,7 @@ async def run_bulk_download(
     poll_interval: float,
     timeout: TimeoutArg,
     quiet_period: float | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> BulkDownloadResult:
     """Ask for the zip, wait until it is ready (event, else poll), fetch it once to ``to``.
 
@@ -166,7 +167,9 @@ async def run_bulk_download(
             last_get = time.monotonic()
             try:
                 async with resource._stream("GET", url_path, timeout=timeout) as response:
-                    size = await stream_to_file(response, target, verify=lambda p: _check_zip(p, expected))
+                    size = await stream_to_file(
+                        response, target, verify=lambda p: _check_zip(p, expected), on_progress=on_progress
+                    )
                 return BulkDownloadResult(item_name=item_name, path=target, size=size)
             except NotFoundError as exc:
                 if announced:

@@ -481,6 +481,7 @@ class ImagesResource(AsyncAPIResource):
         to: str | os.PathLike[str],
         wait_timeout: float = 300.0,
         poll_interval: float = 1.0,
+        on_progress: ProgressCallback | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> BulkDownloadResult:
         """Have the server zip images (by name, or a whole board) and stream the zip to ``to``.
@@ -496,6 +497,8 @@ class ImagesResource(AsyncAPIResource):
         or probed once after a long silence. The zip is fetched once, written atomically, and
         checked to be a complete archive with every requested image
         (:class:`APIConnectionError` otherwise). :class:`WaitTimeoutError` after ``wait_timeout``.
+        ``on_progress(bytes_written, total_bytes)`` follows the zip's download (the server reports
+        nothing while it builds the zip).
         """
         from ._bulk_download import run_bulk_download
 
@@ -522,4 +525,5 @@ class ImagesResource(AsyncAPIResource):
             wait_timeout=wait_timeout,
             poll_interval=poll_interval,
             timeout=timeout,
+            on_progress=on_progress,
         )

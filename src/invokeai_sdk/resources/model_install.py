@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -91,15 +91,15 @@ class InstallJob:
 
     async def progress(self, *, timeout: TimeoutArg = NOT_GIVEN) -> InstallProgress:
         """The job's status and bytes done so far, freshly fetched."""
-        info = await self.refresh(timeout=timeout)
-        fraction = None
-        if info.total_bytes > 0:
-            fraction = min(1.0, info.bytes / info.total_bytes)
-        elif str(info.status) == "completed":
-            fraction = 1.0
-        return InstallProgress(
-            status=info.status, bytes=info.bytes, total_bytes=info.total_bytes, fraction=fraction
-        )
+        return _progress_of(await self.refresh(timeout=timeout))
+
+    async def _refresh_and_report(
+        self, on_progress: Callable[[InstallProgress], object] | None
+    ) -> ModelInstallJobInfo:
+        info = await self.refresh()
+        if on_progress is not None:
+            on_progress(_progress_of(info))
+        return info
 
     async def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Ask the server to cancel the job (a finished job stays as it is)."""
@@ -141,7 +141,13 @@ class InstallJob:
         except UnsupportedMediaTypeError as exc:  # the server answers 415 for "no such job"
             raise NotFoundError(str(exc), response=exc.response, detail=exc.detail) from exc
 
-    async def wait(self, *, timeout: float | None = None, poll_interval: float = 1.0) -> InstallResult:
+    async def wait(
+        self,
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[InstallProgress], object] | None = None,
+    ) -> InstallResult:
         """Wait until the job ends and return what it installed.
 
         Raises :class:`InstallFailedError` (with the server's ``error_reason`` and ``error``) when it
@@ -149,13 +155,15 @@ class InstallJob:
         ``timeout`` seconds pass first (the job keeps running). A model that was already installed
         is not a failure: the result has ``already_installed=True`` and ``model`` is the existing one.
         :attr:`settled_by` then tells whether the job's event or a REST refresh saw the end.
+        ``on_progress(progress)`` gets an :class:`InstallProgress` for every snapshot the wait reads,
+        the final one included (a progress bar needs nothing else).
         """
         if poll_interval <= 0:
             poll_interval = 1.0
         self._settled_by = None
         try:
             with anyio.fail_after(timeout if timeout is not None else math.inf):
-                info = await self._wait_terminal(poll_interval)
+                info = await self._wait_terminal(poll_interval, on_progress)
                 return await self._settle(info)
         except TimeoutError as exc:
             if isinstance(exc, InvokeAIError):
@@ -164,12 +172,14 @@ class InstallJob:
                 f"Model install job {self.id} did not finish within {timeout} s (status {self.status})."
             ) from exc
 
-    async def _wait_terminal(self, poll_interval: float) -> ModelInstallJobInfo:
+    async def _wait_terminal(
+        self, poll_interval: float, on_progress: Callable[[InstallProgress], object] | None
+    ) -> ModelInstallJobInfo:
         try:
             async with _install_events(self._models) as stream:
                 woken_by_event: bool | None = False
                 while True:  # subscribed first, then REST: a transition before the subscription is not lost
-                    info = await self.refresh()
+                    info = await self._refresh_and_report(on_progress)
                     if info.is_terminal:
                         self._settled_by = "event" if woken_by_event else "poll"
                         return info
@@ -180,7 +190,7 @@ class InstallJob:
             pass
         delay = min(poll_interval, 0.05)
         while True:  # polling only: start fast (local installs take tens of ms), back off to poll_interval
-            info = await self.refresh()
+            info = await self._refresh_and_report(on_progress)
             if info.is_terminal:
                 self._settled_by = "poll"
                 return info
@@ -237,3 +247,14 @@ async def _install_events(models: ModelsResource) -> AsyncIterator[AsyncIterator
     )
     async with manager as stream:
         yield stream
+
+
+def _progress_of(info: ModelInstallJobInfo) -> InstallProgress:
+    fraction = None
+    if info.total_bytes > 0:
+        fraction = min(1.0, info.bytes / info.total_bytes)
+    elif str(info.status) == "completed":
+        fraction = 1.0
+    return InstallProgress(
+        status=info.status, bytes=info.bytes, total_bytes=info.total_bytes, fraction=fraction
+    )
