@@ -19,7 +19,6 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-import anyio
 import httpx
 
 from ._errors import APIResponseValidationError, FeatureNotSupportedError, ValidationError
@@ -51,10 +50,19 @@ class SessionState:
 
     def __init__(self) -> None:
         self.features: ServerFeatures | None = None
-        self.features_lock = anyio.Lock()
+        self._features_lock: Any = None
         self.closers: list[Callable[[], Awaitable[None]]] = []
         """Async callbacks run by ``aclose()`` before the pool closes, newest first."""
         self._services: dict[tuple[type, Hashable], object] = {}
+
+    @property
+    def features_lock(self) -> Any:
+        """The ``anyio.Lock`` one features fetch holds (made on first use: anyio loads with it)."""
+        if self._features_lock is None:
+            import anyio
+
+            self._features_lock = anyio.Lock()
+        return self._features_lock
 
     def service(self, kind: type[T], key: Hashable, make: Callable[[], T]) -> T:
         """The session's one ``kind`` object for ``key``, made by ``make()`` on first use.

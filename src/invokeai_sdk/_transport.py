@@ -32,7 +32,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 import httpx
 
 from ._errors import (
@@ -73,7 +72,10 @@ _SECRET_PARAMS = frozenset({"access_token", "token", "password", "api_key", "api
 REFRESHED_TOKEN_HEADER = "x-refreshed-token"
 
 # Patched by tests so that backoff is observable without real waiting.
-_sleep = anyio.sleep
+async def _sleep(seconds: float) -> None:
+    import anyio  # with the first retry: ``import invokeai_sdk`` stays light
+
+    await anyio.sleep(seconds)
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _NEVER_RETRY = (httpx.UnsupportedProtocol, httpx.ProxyError)
@@ -304,7 +306,7 @@ class Transport:
             "User-Agent": f"invokeai-sdk/{__version__}",
             **(dict(default_headers) if default_headers else {}),
         }
-        self._login_lock: anyio.Lock | None = None
+        self._login_lock: Any = None  # an anyio.Lock, made with the first login
         self._has_accounts: bool | None = None  # learnt from /auth/status before the first login
         self._closed = False
 
@@ -486,6 +488,8 @@ class Transport:
         if not self.credentials.can_login:
             raise ValidationError("Logging in needs both an email and a password.")
         if self._login_lock is None:
+            import anyio
+
             self._login_lock = anyio.Lock()
         if stale is None:
             stale = self.credentials.token
