@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio
 
+from invokeai_sdk import AsyncInvokeAI
 from invokeai_sdk.pool import AsyncInvokeAIPool
 
 
@@ -53,6 +54,11 @@ async def main() -> None:
         for info in pool.server_info():
             speed = f"{info.seconds_per_item:.2f} s/item" if info.seconds_per_item else "no item yet"
             print(f"{info.name}: up={info.up}, {info.completed} done, {speed}")
+        made = await run.images(include_intermediate=True)
+    # Clean up: delete what the sweep made, on the server that holds each image.
+    for server in sorted({image.server for image in made}):
+        async with AsyncInvokeAI(server) as ivk:
+            await ivk.images.delete_many([image.image_name for image in made if image.server == server])
 
 
 if __name__ == "__main__":

@@ -157,7 +157,11 @@ class EventConnection:
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession()
         sio = socketio.AsyncClient(
-            reconnection=True, reconnection_delay=0.2, reconnection_delay_max=2, http_session=self._http
+            reconnection=True,
+            reconnection_delay=0.2,
+            reconnection_delay_max=2,
+            http_session=self._http,
+            handle_sigint=False,  # a library installs no process-wide Ctrl-C handler; the caller's stands
         )
 
         async def on_connect() -> None:
