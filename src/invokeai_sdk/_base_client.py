@@ -21,7 +21,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from ._errors import APIResponseValidationError, FeatureNotSupportedError, ValidationError
+from ._errors import APIResponseValidationError, ValidationError
 from ._features import ServerFeatures
 from ._transport import (
     DEFAULT_TIMEOUT,
@@ -306,8 +306,7 @@ class BaseClient:
     async def require(self, feature: str) -> ServerFeatures:
         """The server's features; :class:`FeatureNotSupportedError` unless it offers ``feature``."""
         features = await self.features()
-        if not features.supports(feature):
-            raise FeatureNotSupportedError(feature, server_version=features.version)
+        features.require(feature)  # the error names the release that added the feature
         return features
 
     # -- lifecycle ---------------------------------------------------------------------------
