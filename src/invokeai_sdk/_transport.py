@@ -71,11 +71,13 @@ AUTH_STATUS_PATH = "/api/v1/auth/status"
 _SECRET_PARAMS = frozenset({"access_token", "token", "password", "api_key", "apikey"})
 REFRESHED_TOKEN_HEADER = "x-refreshed-token"
 
+
 # Patched by tests so that backoff is observable without real waiting.
 async def _sleep(seconds: float) -> None:
     import anyio  # with the first retry: ``import invokeai_sdk`` stays light
 
     await anyio.sleep(seconds)
+
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _NEVER_RETRY = (httpx.UnsupportedProtocol, httpx.ProxyError)
