@@ -49,10 +49,11 @@ def _install(session: nox.Session, *groups: str, extras: str = "") -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check."""
+    """ruff check, ruff format --check, and the import structure (no circle, the client on top)."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", "src", "tests", "scripts", "examples", "noxfile.py")
     session.run("ruff", "format", "--check", "src", "tests", "scripts", "examples", "noxfile.py")
+    session.run("python", "scripts/check_imports.py", "--quiet")
 
 
 @nox.session

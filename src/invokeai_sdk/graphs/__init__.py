@@ -15,16 +15,16 @@ do so by default (``validate=False`` opts out) and raise :class:`~invokeai_sdk.G
 with every problem at once.
 """
 
-from ._builder import Graph, Node, NodeCatalog, NodeFactory, Output
+from ._builder import Graph, NodeCatalog, from_workflow
 from ._codegen import to_python
 from ._export import (
     WORKFLOW_SCHEMA_VERSION,
     canonical_graph,
     fill_missing_fields,
-    from_workflow,
     template_fields,
     to_workflow,
 )
+from ._nodes import Node, NodeFactory, Output
 from ._types import PortType
 from ._typing import BoardLike, ColorLike, ImageLike, ModelLike
 from ._validate import GraphProblem, GraphReport, check_graph, validate_graph

@@ -16,229 +16,27 @@ nodes upstream of the one added, and names unnamed nodes ``<type>_<n>`` (``img_b
 
 from __future__ import annotations
 
-import enum
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._errors import GraphValidationError, ValidationError
-from .._invocation_schema import FieldSpec, InvocationSchema, InvocationSchemas
+from .._invocation_schema import InvocationSchemas
 from ..workflows._generators import expand_generator
-from ..workflows._graph import clone, is_batch_node
+from ..workflows._graph import build_graph, clone, is_batch_node, resolve_edges
 from ..workflows._sweep import BATCH_ITEMS_FIELD
-from ..workflows._values import MODEL_KEYS
-from ._types import type_index
-from ._validate import GraphProblem, GraphReport, _suggest, validate_graph
+from ._codegen import to_python
+from ._export import to_workflow
+from ._nodes import Node, NodeFactory, Output, refuse
+from ._validate import GraphReport, _suggest, validate_graph
 
 if TYPE_CHECKING:
     from ..workflows import WorkflowDocument
 
-__all__ = ["Graph", "Node", "NodeCatalog", "NodeFactory", "Output"]
+__all__ = ["Graph", "NodeCatalog", "from_workflow"]
 
 N = TypeVar("N", bound="Node")
 _FLAGS = ("is_intermediate", "use_cache")
-
-
-@dataclass(frozen=True, eq=False)
-class Output:
-    """One output of a node (``blur.image``); pass it as another node's input to make an edge."""
-
-    node: Node
-    field: str
-
-    def __repr__(self) -> str:
-        return f"<Output {self.node.id or self.node.type}.{self.field}>"
-
-
-def _refuse(
-    node_type: str, field: str | None, message: str, code: str = "unknown_field"
-) -> GraphValidationError:
-    return GraphValidationError([GraphProblem(None, field, message, code, node_type)])
-
-
-class Node:
-    """One node: its type, literal inputs, incoming connections, and its outputs as attributes."""
-
-    def __init__(
-        self,
-        schema: InvocationSchema,
-        schemas: InvocationSchemas,
-        inputs: Mapping[str, Any],
-        *,
-        id: str | None = None,
-        is_intermediate: bool | None = None,
-        use_cache: bool | None = None,
-        label: str | None = None,
-    ) -> None:
-        self.type: str = schema.type
-        """The node type (``img_blur``)."""
-        self.id: str | None = id
-        """The node id (set when the node is added to a graph without one)."""
-        self.is_intermediate = is_intermediate
-        """Whether outputs are intermediate (``None``: the server's default)."""
-        self.use_cache = use_cache
-        """Whether the server may reuse a cached result (``None``: the server's default)."""
-        self.label = label
-        """A label for the GUI (workflow export); not sent in the graph."""
-        self.values: dict[str, Any] = {}
-        """Literal input values, as sent to the server."""
-        self.connections: dict[str, list[Output]] = {}
-        """Inputs fed by edges: field -> the outputs feeding it (several only for ``collect.item``)."""
-        self._schema = schema
-        self._schemas = schemas
-        self._outputs = type_index(schemas).outputs(schema.type)
-        self.set(**inputs)
-
-    @property
-    def schema(self) -> InvocationSchema:
-        """The server's schema of this node type."""
-        return self._schema
-
-    @property
-    def output_names(self) -> list[str]:
-        """The names of this node type's outputs."""
-        return list(self._outputs)
-
-    def output(self, name: str) -> Output:
-        """One output by name (``node.output("image")`` is ``node.image``)."""
-        if name not in self._outputs:
-            raise _refuse(
-                self.type,
-                name,
-                f"{self.type} has no output {name!r}{_suggest(name, self._outputs)}"
-                f" (outputs: {', '.join(self._outputs)})",
-                "unknown_output",
-            )
-        return Output(self, name)
-
-    def __getattr__(self, name: str) -> Output:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        try:
-            return self.output(name)
-        except GraphValidationError as exc:
-            raise AttributeError(str(exc.problems[0])) from None
-
-    def __getitem__(self, name: str) -> Output:
-        return self.output(name)
-
-    def set(self, **inputs: Any) -> Node:
-        """Set inputs (literals or outputs of other nodes); returns ``self``."""
-        fields = self._schema.fields
-        for name, value in inputs.items():
-            spec = fields.get(name)
-            if spec is None:
-                raise _refuse(self.type, name, f"{self.type} has no input {name!r}{_suggest(name, fields)}")
-            self.values.pop(name, None)
-            self.connections.pop(name, None)
-            if isinstance(value, Output):
-                self.connections[name] = [value]
-            elif isinstance(value, Node):
-                raise ValidationError(
-                    f"{self.type}.{name}: pass one of the node's outputs ({', '.join(value.output_names)}),"
-                    " not the node"
-                )
-            elif isinstance(value, list | tuple) and value and all(isinstance(v, Output) for v in value):
-                if not (self.type == "collect" and name == "item"):
-                    raise ValidationError(
-                        f"{self.type}.{name}: only collect.item takes several edges; collect them first"
-                    )
-                self.connections[name] = list(value)
-            elif value is not None:
-                self.values[name] = convert_value(spec, value, f"{self.type}.{name}")
-        return self
-
-    def connect(self, field: str, *outputs: Output) -> Node:
-        """Add edges into ``field`` without dropping its literal (as the GUI keeps a batch-fed value)."""
-        if field not in self._schema.fields:
-            raise _refuse(
-                self.type, field, f"{self.type} has no input {field!r}{_suggest(field, self._schema.fields)}"
-            )
-        self.connections.setdefault(field, []).extend(outputs)
-        return self
-
-    def upstream(self) -> Iterator[Node]:
-        """The nodes feeding this one directly."""
-        for outputs in self.connections.values():
-            for output in outputs:
-                yield output.node
-
-    def __repr__(self) -> str:
-        return f"<Node {self.id or '?'}: {self.type}>"
-
-
-def _attr(value: Any, name: str) -> Any:
-    return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
-
-
-def convert_value(spec: FieldSpec, value: Any, where: str) -> Any:
-    """A Python value (enum, DTO, model config, name) as the JSON the server expects for the field."""
-    kind = spec.kind
-    if isinstance(value, enum.Enum):
-        return value.value
-    if kind == "image":
-        name = value if isinstance(value, str) else _attr(value, "image_name")
-        return {"image_name": name} if isinstance(name, str) else value
-    if kind == "board":
-        board_id = value if isinstance(value, str) else _attr(value, "board_id")
-        return {"board_id": board_id} if isinstance(board_id, str) else value
-    if kind == "model" and not isinstance(value, Mapping):
-        if isinstance(value, str):
-            raise ValidationError(
-                f"{where}: pass a model config (from ivk.models) rather than the string {value!r}"
-            )
-        if isinstance(_attr(value, "key"), str):
-            out = {key: _attr(value, key) for key in MODEL_KEYS}
-            return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in out.items() if v is not None}
-    if kind == "color" and isinstance(value, tuple) and len(value) in (3, 4):
-        return dict(zip("rgba", (*value, 255)[:4], strict=True))
-    if kind == "collection" and spec.item is not None and isinstance(value, list | tuple):
-        return [convert_value(spec.item, v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if kind == "union" and not isinstance(value, Mapping | list | tuple | str | int | float | bool):
-        for variant in spec.variants:
-            converted = convert_value(variant, value, where)
-            if converted is not value:
-                return converted
-    return clone(value)
-
-
-class NodeFactory:
-    """A callable making nodes of one type: ``nodes.img_blur(image=..., radius=4)``."""
-
-    def __init__(self, schema: InvocationSchema, schemas: InvocationSchemas) -> None:
-        self.schema = schema
-        self._schemas = schemas
-        self.__doc__ = _factory_doc(schema)
-
-    @property
-    def type(self) -> str:
-        """The node type made."""
-        return self.schema.type
-
-    def __call__(
-        self,
-        *,
-        id: str | None = None,
-        is_intermediate: bool | None = None,
-        use_cache: bool | None = None,
-        **inputs: Any,
-    ) -> Node:
-        return Node(
-            self.schema, self._schemas, inputs, id=id, is_intermediate=is_intermediate, use_cache=use_cache
-        )
-
-    def __repr__(self) -> str:
-        return f"<NodeFactory {self.schema.type}: {self.schema.title}>"
-
-
-def _factory_doc(schema: InvocationSchema) -> str:
-    lines = [f"{schema.title} ({schema.type}): {schema.raw.get('description') or ''}".rstrip(": "), ""]
-    for name, spec in schema.fields.items():
-        default = f" = {spec.default!r}" if spec.has_default and spec.default is not None else ""
-        need = " (required)" if spec.required else ""
-        lines.append(f"{name}: {spec.describe()}{default}{need}")
-    return "\n".join(lines)
 
 
 class NodeCatalog:
@@ -264,7 +62,7 @@ class NodeCatalog:
         if factory is None:
             schema = self.schemas.get(node_type)
             if schema is None:
-                raise _refuse(
+                raise refuse(
                     node_type,
                     None,
                     f"unknown node type {node_type!r}{_suggest(node_type, self.schemas.types)}",
@@ -516,23 +314,52 @@ class Graph:
 
     def to_workflow(self, **options: Any) -> WorkflowDocument:
         """This graph as a GUI workflow document (schema 4); see :func:`invokeai_sdk.graphs.to_workflow`."""
-        from ._export import to_workflow
-
         return to_workflow(self, **options)
 
     @classmethod
     def from_workflow(
-        cls, document: WorkflowDocument | Mapping[str, Any], nodes: NodeCatalog | InvocationSchemas
+        cls,
+        document: WorkflowDocument | Mapping[str, Any],
+        nodes: NodeCatalog | InvocationSchemas,
+        *,
+        auto_board: str | None = None,
     ) -> Graph:
-        """The graph the GUI builds from a workflow document, plus its batch nodes, as a builder graph."""
-        from ._export import from_workflow
+        """The builder graph of a GUI workflow: the graph the GUI builds from it, plus its batch nodes.
 
-        return from_workflow(document, nodes)
+        Node ids, labels and flags are kept. Batch and generator nodes come first (they feed the
+        others) and keep their edges, so ``to_batch()`` gives the workflow's batch ``data`` too.
+        """
+        catalog = nodes if isinstance(nodes, NodeCatalog) else NodeCatalog(nodes)
+        doc = document.to_dict() if not isinstance(document, Mapping) else document
+        gui = cls.from_dict(build_graph(doc, schemas=catalog.schemas, auto_board=auto_board), catalog)
+        graph = cls(catalog, id=gui.id)
+        feeders: dict[str, Node] = {}  # batch and generator nodes: not graph nodes, they make batch data
+        for item in doc["nodes"]:
+            data = item["data"] if item["type"] == "invocation" else {}
+            if is_batch_node(str(data.get("type", ""))):
+                values = {
+                    k: v.get("value") for k, v in data.get("inputs", {}).items() if v.get("value") is not None
+                }
+                node = catalog[data["type"]](id=item["id"])
+                node.values.update(clone(values))
+                feeders[item["id"]] = node
+        for source, handle, target, field in resolve_edges(doc):
+            if source in feeders and target in feeders:  # a generator feeding a batch node
+                feeders[target].connections[field] = [Output(feeders[source], handle)]
+        for node in feeders.values():
+            graph.add(node)
+        for node in gui.nodes.values():
+            graph.add(node)
+        for source, handle, target, field in resolve_edges(doc):
+            if source in feeders and target in gui:  # the literal stays, as in the GUI's graph
+                graph[target].connections[field] = [Output(feeders[source], handle)]
+        labels = {n["id"]: n["data"].get("label") or None for n in doc["nodes"] if n["type"] == "invocation"}
+        for node_id, node in graph.nodes.items():
+            node.label = labels.get(node_id)
+        return graph
 
     def to_python(self, *, function: str = "build") -> str:
         """Python builder code that rebuilds this graph (see :func:`invokeai_sdk.graphs.to_python`)."""
-        from ._codegen import to_python
-
         return to_python(self, function=function)
 
     def __repr__(self) -> str:
@@ -544,3 +371,13 @@ def _seen(seen: set[int], node: Node) -> bool:
         return True
     seen.add(id(node))
     return False
+
+
+def from_workflow(
+    document: WorkflowDocument | Mapping[str, Any],
+    nodes: NodeCatalog | InvocationSchemas,
+    *,
+    auto_board: str | None = None,
+) -> Graph:
+    """The builder graph of a GUI workflow (see :meth:`Graph.from_workflow`)."""
+    return Graph.from_workflow(document, nodes, auto_board=auto_board)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from ._builder import Graph, Node
+from ._nodes import GraphView, Node
 
 __all__ = ["to_python"]
 
@@ -34,7 +34,7 @@ def _plain(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name)
 
 
-def _order(graph: Graph) -> list[Node]:
+def _order(graph: GraphView) -> list[Node]:
     """Nodes upstream first, otherwise in graph order."""
     placed: set[str] = set()
     order: list[Node] = []
@@ -54,7 +54,7 @@ def _order(graph: Graph) -> list[Node]:
     return order
 
 
-def to_python(graph: Graph, *, function: str = "build") -> str:
+def to_python(graph: GraphView, *, function: str = "build") -> str:
     """Python source defining ``function(nodes) -> Graph`` that rebuilds ``graph`` exactly."""
     names: dict[str, str] = {}
     used: set[str] = set()

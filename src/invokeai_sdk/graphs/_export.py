@@ -2,9 +2,8 @@
 
 :func:`to_workflow` writes a schema-4 workflow the GUI's workflow editor opens clean: nodes laid out
 left to right by depth, every input field of each node's template present (with its default, so the
-GUI shows no "Missing field" note), the chosen inputs placed in the form. :func:`from_workflow` turns
-a workflow document into a builder :class:`Graph` by the GUI's own rules (the graph
-``WorkflowDocument.to_graph`` builds, plus its batch nodes).
+GUI shows no "Missing field" note), the chosen inputs placed in the form. The way back is
+``Graph.from_workflow`` (in :mod:`._builder`, which builds graphs).
 """
 
 from __future__ import annotations
@@ -15,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import WorkflowError
 from .._invocation_schema import InvocationSchema, InvocationSchemas
-from ..workflows._graph import build_graph, clone, is_batch_node, resolve_edges
-from ._builder import Graph, Node, NodeCatalog, Output
+from ..workflows._graph import clone
+from ._nodes import GraphView, Node
 
 if TYPE_CHECKING:
     from ..workflows import WorkflowDocument
@@ -25,7 +24,6 @@ __all__ = [
     "WORKFLOW_SCHEMA_VERSION",
     "canonical_graph",
     "fill_missing_fields",
-    "from_workflow",
     "template_fields",
     "to_workflow",
 ]
@@ -75,7 +73,7 @@ def fill_missing_fields(document: Mapping[str, Any], schemas: InvocationSchemas)
     return out
 
 
-def _depths(graph: Graph) -> dict[str, int]:
+def _depths(graph: GraphView) -> dict[str, int]:
     depth: dict[str, int] = {}
     for node_id, node in graph.nodes.items():  # nodes are added upstream first
         depth[node_id] = max((depth.get(up.id or "", -1) + 1 for up in node.upstream()), default=0)
@@ -91,7 +89,7 @@ def _flag(node: Node, flag: str) -> bool:
 
 
 def to_workflow(
-    graph: Graph,
+    graph: GraphView,
     *,
     name: str = "",
     author: str = "",
@@ -198,54 +196,13 @@ def to_workflow(
     return WorkflowDocument(document, schemas=graph.schemas)
 
 
-def from_workflow(
-    document: WorkflowDocument | Mapping[str, Any],
-    nodes: NodeCatalog | InvocationSchemas,
-    *,
-    auto_board: str | None = None,
-) -> Graph:
-    """The builder graph of a GUI workflow: the graph the GUI builds from it, plus its batch nodes.
-
-    Node ids, labels and flags are kept. Batch and generator nodes come first (they feed the others)
-    and keep their edges, so ``to_batch()`` gives the workflow's batch ``data`` too.
-    """
-    catalog = nodes if isinstance(nodes, NodeCatalog) else NodeCatalog(nodes)
-    doc = document.to_dict() if not isinstance(document, Mapping) else document
-    gui = Graph.from_dict(build_graph(doc, schemas=catalog.schemas, auto_board=auto_board), catalog)
-    graph = Graph(catalog, id=gui.id)
-    feeders: dict[str, Node] = {}  # batch and generator nodes: not graph nodes, they make batch data
-    for item in doc["nodes"]:
-        data = item["data"] if item["type"] == "invocation" else {}
-        if is_batch_node(str(data.get("type", ""))):
-            values = {
-                k: v.get("value") for k, v in data.get("inputs", {}).items() if v.get("value") is not None
-            }
-            node = catalog[data["type"]](id=item["id"])
-            node.values.update(clone(values))
-            feeders[item["id"]] = node
-    for source, handle, target, field in resolve_edges(doc):
-        if source in feeders and target in feeders:  # a generator feeding a batch node
-            feeders[target].connections[field] = [Output(feeders[source], handle)]
-    for node in feeders.values():
-        graph.add(node)
-    for node in gui.nodes.values():
-        graph.add(node)
-    for source, handle, target, field in resolve_edges(doc):
-        if source in feeders and target in gui:  # the literal stays, as in the GUI's graph
-            graph[target].connections[field] = [Output(feeders[source], handle)]
-    labels = {n["id"]: n["data"].get("label") or None for n in doc["nodes"] if n["type"] == "invocation"}
-    for node_id, node in graph.nodes.items():
-        node.label = labels.get(node_id)
-    return graph
-
-
-def canonical_graph(graph: Mapping[str, Any] | Graph, schemas: InvocationSchemas) -> dict[str, Any]:
+def canonical_graph(graph: Mapping[str, Any] | GraphView, schemas: InvocationSchemas) -> dict[str, Any]:
     """A graph with every default filled in and its edges sorted: equal for graphs that run the same.
 
     Literals fed by an edge are dropped (the edge wins), unset flags and fields take the schema's
     default; the graph ``id`` is left out.
     """
-    body = graph.to_dict() if isinstance(graph, Graph) else graph
+    body = graph if isinstance(graph, Mapping) else graph.to_dict()
     edges = sorted(
         (e["source"]["node_id"], e["source"]["field"], e["destination"]["node_id"], e["destination"]["field"])
         for e in body.get("edges", [])

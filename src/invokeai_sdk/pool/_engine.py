@@ -90,6 +90,15 @@ class PoolEngine:
     reassigned: int
     duplicates: int
 
+    @property
+    def servers(self) -> list[str]:
+        """The servers' names (their base URLs for real servers)."""
+        return list(self._servers)
+
+    def backend(self, name: str) -> PoolServer:
+        """The server called ``name`` (e.g. its ``RemoteServer``, whose ``client`` is a full session)."""
+        return self._servers[name].backend
+
     # -- the dispatcher ---------------------------------------------------------------------------
 
     def _kick(self) -> None:

@@ -25,8 +25,7 @@ from ..types.queue import QueueItem
 from ._units import Unit
 
 if TYPE_CHECKING:
-    from ._engine import _Submission
-    from ._pool import AsyncInvokeAIPool
+    from ._engine import PoolEngine, _Submission
 
 __all__ = ["PoolEvent", "PoolImage", "PoolJob", "PoolRun", "PoolStatus"]
 
@@ -140,7 +139,7 @@ class PoolJob:
 class PoolRun:
     """A submission spread over a pool's servers: its items as :class:`PoolJob` s, in order."""
 
-    def __init__(self, pool: AsyncInvokeAIPool, sub: _Submission) -> None:
+    def __init__(self, pool: PoolEngine, sub: _Submission) -> None:
         self._pool = pool
         self._sub = sub
         self.origin = sub.origin

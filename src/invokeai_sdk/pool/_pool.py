@@ -168,11 +168,6 @@ class AsyncInvokeAIPool(PoolEngine):
 
     # -- reading --------------------------------------------------------------------------------
 
-    @property
-    def servers(self) -> list[str]:
-        """The servers' names (their base URLs for real servers)."""
-        return list(self._servers)
-
     def server_info(self) -> list[ServerInfo]:
         """What the pool knows of each server now (health, load, measured speed)."""
         return [
@@ -186,10 +181,6 @@ class AsyncInvokeAIPool(PoolEngine):
             )
             for s in self._servers.values()
         ]
-
-    def backend(self, name: str) -> PoolServer:
-        """The server called ``name`` (e.g. its ``RemoteServer``, whose ``client`` is a full session)."""
-        return self._servers[name].backend
 
     # -- submitting -----------------------------------------------------------------------------
 
