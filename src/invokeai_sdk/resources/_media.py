@@ -42,7 +42,6 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "GalleryFilters",
     "MediaResource",
-    "check_image",
     "gallery_filters",
     "metadata_form",
     "parse_workflow_reply",
@@ -103,7 +102,9 @@ def metadata_form(metadata: dict[str, Any] | None) -> dict[str, str]:
     return {"metadata": json.dumps(metadata)}
 
 
-def check_image(content_type: str | None, head: bytes | None, *, response: httpx.Response, what: str) -> None:
+def _check_image(
+    content_type: str | None, head: bytes | None, *, response: httpx.Response, what: str
+) -> None:
     """Raise :class:`APIResponseValidationError` unless the response is an image.
 
     ``content_type`` (when the server sent one) must be ``image/*``; ``head`` (the first bytes of the
@@ -251,7 +252,7 @@ class MediaResource(AsyncAPIResource, Generic[ItemT]):
         await self._ready()
         response = await self._request("GET", self._path(name, _size_suffix(size)), timeout=timeout)
         if self._image_files:
-            check_image(
+            _check_image(
                 response.headers.get("content-type"), response.content[:16], response=response, what=name
             )
         return response.content
@@ -271,13 +272,13 @@ class MediaResource(AsyncAPIResource, Generic[ItemT]):
         async with self._stream("GET", path, timeout=timeout) as response:
             raw = response.http_response
             if self._image_files:
-                check_image(response.headers.get("content-type"), None, response=raw, what=name)
+                _check_image(response.headers.get("content-type"), None, response=raw, what=name)
             served = content_disposition_filename(response.headers.get("content-disposition"))
             target = resolve_target(path_or_dir, served or default)
 
             def verify(written: Path) -> None:
                 with written.open("rb") as handle:
-                    check_image(None, handle.read(16), response=raw, what=name)
+                    _check_image(None, handle.read(16), response=raw, what=name)
 
             await stream_to_file(
                 response, target, verify=verify if self._image_files else None, on_progress=on_progress
