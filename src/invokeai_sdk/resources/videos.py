@@ -55,7 +55,7 @@ class VideosResource(MediaResource[VideoDTO]):
         A file that is not MP4 raises :class:`ValidationError` before sending; one the server cannot
         decode (another codec, a broken file) raises :class:`UnsupportedMediaTypeError`.
         """
-        await self._require("videos")
+        await self._ready()
         data, file_name = await read_upload(source, default_name="video.mp4")
         if not sniff_mp4(data):
             raise ValidationError(f"{file_name!r} is not an MP4 video (the only container the server takes).")
@@ -144,7 +144,7 @@ class VideosResource(MediaResource[VideoDTO]):
 
     async def delete(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteVideosResult:
         """Delete one video; :class:`NotFoundError` when there is no such video."""
-        await self._require("videos")
+        await self._ready()
         return await self._parsed(DeleteVideosResult, "DELETE", self._path(video_name), timeout=timeout)
 
     async def delete_many(
@@ -189,7 +189,7 @@ class VideosResource(MediaResource[VideoDTO]):
         self, board: BoardRef, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> AddVideosToBoardResult:
         """Move videos onto a board (off any other); :data:`UNCATEGORIZED` takes them off theirs."""
-        await self._require("videos")
+        await self._ready()
         await self._require("video_boards")
         board_id = board_id_of(board)
         added: list[str] = []
