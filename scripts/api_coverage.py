@@ -139,6 +139,7 @@ class Module:
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # local name -> (module, name)
     functions: dict[str, Function] = field(default_factory=dict)
     classes: dict[str, tuple[list[str], dict[str, Function]]] = field(default_factory=dict)
+    class_constants: dict[str, dict[str, ast.expr]] = field(default_factory=dict)  # cls -> name -> value
 
 
 def _module_name(path: Path, package: Path) -> str:
@@ -185,17 +186,27 @@ class Index:
                 elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                     module.functions[stmt.name] = Function(module, stmt, None)
                 elif isinstance(stmt, ast.ClassDef):
-                    bases = [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in stmt.bases]
+                    heads = [b.value if isinstance(b, ast.Subscript) else b for b in stmt.bases]  # Base[T]
+                    bases = [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in heads]
                     methods = {
                         s.name: Function(module, s, stmt.name)
                         for s in stmt.body
                         if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
                     }
                     module.classes[stmt.name] = (bases, methods)
+                    module.class_constants[stmt.name] = {
+                        s.targets[0].id: s.value
+                        for s in stmt.body
+                        if isinstance(s, ast.Assign)
+                        and len(s.targets) == 1
+                        and isinstance(s.targets[0], ast.Name)
+                    }
             self.modules[name] = module
         self.by_name: dict[str, list[Function]] = defaultdict(list)
         self.class_index: dict[str, tuple[list[str], dict[str, Function]]] = {}
+        self.class_modules: dict[str, Module] = {}
         for module in self.modules.values():
+            self.class_modules.update(dict.fromkeys(module.classes, module))
             for function in module.functions.values():
                 self.by_name[function.name].append(function)
             for cls, (bases, methods) in module.classes.items():
@@ -273,6 +284,9 @@ class Analyzer:
             return self.eval(node.body, fn, module, depth + 1) | self.eval(node.orelse, fn, module, depth + 1)
         if isinstance(node, ast.Name):
             return self._eval_name(node.id, fn, module, depth)
+        if _is_self(node.value if isinstance(node, ast.Attribute) else None, fn):
+            assert isinstance(node, ast.Attribute)
+            return {(Param(f"self.{node.attr}"),)}  # bound from the class a public method is called on
         if isinstance(node, ast.Call):
             callee = self._callee(node, fn, module)
             if callee is not None and callee is not fn:
@@ -371,7 +385,7 @@ class Analyzer:
         out: set[Pattern] = set()
         for value in returns:
             for pattern in self.eval(value, callee, callee.module, depth + 1):
-                out |= _substitute(pattern, bound)
+                out |= _substitute(pattern, bound, keep_self=_is_self(call.func, fn, method=True))
         return out if len(out) <= MAX_ALTERNATIVES else {(WILD,)}
 
     # functions -> routes
@@ -410,10 +424,11 @@ class Analyzer:
         if not inner:
             return set()
         bound = self._bind(callee, call, fn, fn.module, 0)
+        keep_self = _is_self(call.func, fn, method=True)
         out: set[Route] = set()
         for route in inner:
-            for method in _substitute(route.method, bound):
-                for path in _substitute(route.path, bound):
+            for method in _substitute(route.method, bound, keep_self=keep_self):
+                for path in _substitute(route.path, bound, keep_self=keep_self):
                     out.add(Route(method, path))
         return out
 
@@ -431,10 +446,21 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
     return None
 
 
-def _substitute(pattern: Pattern, bound: dict[str, set[Pattern]]) -> set[Pattern]:
+def _is_self(node: ast.expr | None, fn: Function | None, *, method: bool = False) -> bool:
+    """True for ``self`` (or ``cls``) in a method; with ``method``, for ``self.<name>`` instead."""
+    if method:
+        node = node.value if isinstance(node, ast.Attribute) else None
+    return isinstance(node, ast.Name) and node.id in ("self", "cls") and fn is not None and bool(fn.cls)
+
+
+def _substitute(pattern: Pattern, bound: dict[str, set[Pattern]], *, keep_self: bool = False) -> set[Pattern]:
+    """``pattern`` with its parameters bound; ``keep_self`` keeps ``self.<attr>`` for the caller to bind
+    (a call on ``self``: the same object), else such a part is unknown."""
     groups: list[set[Pattern]] = []
     for part in pattern:
-        if isinstance(part, Param):
+        if isinstance(part, Param) and part.name.startswith("self.") and part.name not in bound:
+            groups.append({(part,)} if keep_self else {(WILD,)})
+        elif isinstance(part, Param):
             groups.append(bound.get(part.name, {(WILD,)}))
         else:
             groups.append({(part,)})
@@ -562,13 +588,23 @@ def _literal_values(
     return None
 
 
-def _entry_bindings(fn: Function, index: Index) -> dict[str, set[Pattern]]:
-    """What a caller may pass to ``fn``: the values of ``Literal`` parameters, anything for the rest."""
+def _entry_bindings(fn: Function, index: Index, analyzer: Analyzer) -> dict[str, set[Pattern]]:
+    """What a caller may pass to ``fn``: the values of ``Literal`` parameters, anything for the rest;
+    ``self.<attr>`` is the string constant its class (or a base class) sets, e.g. a route prefix."""
     args = fn.node.args
-    return {
+    bound = {
         a.arg: _literal_values(a.annotation, index, fn.module) or {(WILD,)}
         for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
     }
+    classes = [fn.cls] if fn.cls else []
+    for depth, cls in enumerate(classes):  # the class first, then its bases (the nearest value wins)
+        module = index.class_modules.get(cls)
+        if module is None or depth > 8:
+            continue
+        for name, value in module.class_constants.get(cls, {}).items():
+            bound.setdefault(f"self.{name}", analyzer.eval(value, None, module))
+        classes += index.class_index[cls][0]
+    return bound
 
 
 def sdk_routes(package: Path = PACKAGE) -> list[tuple[str, str, Pattern]]:
@@ -577,7 +613,7 @@ def sdk_routes(package: Path = PACKAGE) -> list[tuple[str, str, Pattern]]:
     analyzer = Analyzer(index)
     out: list[tuple[str, str, Pattern]] = []
     for label, function in public_methods(index):
-        bound = _entry_bindings(function, index)
+        bound = _entry_bindings(function, index, analyzer)
         for route in analyzer.summary(function):
             for method_pattern in _substitute(route.method, bound):
                 method = _literal(method_pattern)

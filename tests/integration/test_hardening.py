@@ -96,9 +96,9 @@ async def test_a_download_that_is_not_an_image_raises_and_writes_nothing(
         served = probe.headers.get("content-type", "")
     assert served.startswith("text/html")  # the real server's answer that used to be saved as x.png
 
-    from invokeai_sdk.resources import images as images_module
+    from invokeai_sdk.resources.images import ImagesResource
 
-    monkeypatch.setattr(images_module, "_image_path", lambda name, suffix="": html_path)
+    monkeypatch.setattr(ImagesResource, "_path", lambda self, name, suffix="": html_path)
     with pytest.raises(APIResponseValidationError, match="not an image"):
         await ivk.images.download_to("x.png", tmp_path)
     with pytest.raises(APIResponseValidationError, match="not an image"):

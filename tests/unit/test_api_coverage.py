@@ -38,6 +38,10 @@ def test_paths_built_by_helpers_are_resolved(routes: list[tuple[str, str, api_co
     # size: Literal["full", "thumbnail"] reaches both routes
     assert "ivk.images.download" in senders(routes, "GET", "/api/v1/images/i/{image_name}/full")
     assert "ivk.images.download" in senders(routes, "GET", "/api/v1/images/i/{image_name}/thumbnail")
+    # a prefix a namespace class sets (self._prefix), read through the shared base's helpers
+    assert senders(routes, "POST", "/api/v1/videos/star") == {"ivk.videos.star"}
+    assert senders(routes, "POST", "/api/v1/images/star") == {"ivk.images.star"}
+    assert "ivk.videos.get" in senders(routes, "GET", "/api/v1/videos/i/{video_name}")
     # inherited methods, nested namespaces and lazily imported helpers
     assert "ivk.workflows.tags" in senders(routes, "GET", "/api/v1/workflows/tags")
     assert "ivk.auth.users.delete" in senders(routes, "DELETE", "/api/v1/auth/users/{user_id}")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 from invokeai_sdk._client import AsyncInvokeAI
 from invokeai_sdk._transport import DEFAULT_TIMEOUT
 from invokeai_sdk._types import NOT_GIVEN
-from invokeai_sdk.resources.images import DEFAULT_PAGE_SIZE
+from invokeai_sdk.resources._media import DEFAULT_PAGE_SIZE
 
 from .pages import SyncPaginator
 from .runtime import SyncClientBase, SyncObject, SyncResource

@@ -13,9 +13,9 @@ from .._types import NOT_GIVEN, TimeoutArg
 from ..types.gallery import DateBoard, GalleryItem, GalleryItemNames, GalleryItemRefs
 from ..types.images import ImageNames, ImageOrigin, SortOrder
 from ._base import AsyncAPIResource
+from ._media import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, GalleryFilters, gallery_filters
 from ._paths import id_path
 from .boards import BoardRef
-from .images import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_categories, gallery_filters
 
 __all__ = ["GalleryResource"]
 
@@ -32,17 +32,9 @@ def _date(date: str | dt.date) -> str:
     return text
 
 
-def _date_filters(
-    categories: str | Iterable[str] | None, starred_first: bool, order: SortOrder, search: str | None
-) -> dict[str, Any]:
-    if order not in ("asc", "desc"):
-        raise ValidationError(f"order must be 'asc' or 'desc', got {order!r}.")
-    return {
-        "categories": check_categories(categories),
-        "starred_first": starred_first,
-        "order_dir": order.upper(),
-        "search_term": search or None,
-    }
+def _filters(filters: GalleryFilters) -> dict[str, Any]:
+    """The gallery's query parameters (filters left ``None`` are not sent: a day's listing has no board)."""
+    return gallery_filters(*filters, origin_param="origin")
 
 
 class GalleryResource(AsyncAPIResource):
@@ -65,9 +57,7 @@ class GalleryResource(AsyncAPIResource):
         """Images and videos matching every filter. ``await`` it for one page, ``async for`` for all."""
         if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValidationError(f"offset must be 0 or more and limit 1 to {MAX_PAGE_SIZE}.")
-        params = gallery_filters(
-            board, categories, is_intermediate, origin, starred_first, order, search, origin_param="origin"
-        )
+        params = _filters((board, categories, is_intermediate, origin, starred_first, order, search))
 
         async def fetch(offset: int, limit: int) -> AsyncPage[GalleryItem]:
             await self._require("gallery")
@@ -97,9 +87,7 @@ class GalleryResource(AsyncAPIResource):
     ) -> GalleryItemNames:
         """Every matching image and video name in gallery order; ``created_date`` keeps one day."""
         await self._require("gallery")
-        params = gallery_filters(
-            board, categories, is_intermediate, origin, starred_first, order, search, origin_param="origin"
-        )
+        params = _filters((board, categories, is_intermediate, origin, starred_first, order, search))
         params["created_date"] = None if created_date is None else _date(created_date)
         return await self._parsed(
             GalleryItemNames, "GET", f"{_PREFIX}/item_names", params=params, timeout=timeout
@@ -119,9 +107,7 @@ class GalleryResource(AsyncAPIResource):
     ) -> GalleryItemRefs:
         """Like :meth:`names`, each name with its kind (``image`` or ``video``)."""
         await self._require("gallery")
-        params = gallery_filters(
-            board, categories, is_intermediate, origin, starred_first, order, search, origin_param="origin"
-        )
+        params = _filters((board, categories, is_intermediate, origin, starred_first, order, search))
         return await self._parsed(
             GalleryItemRefs, "GET", f"{_PREFIX}/items/names", params=params, timeout=timeout
         )
@@ -149,7 +135,7 @@ class GalleryResource(AsyncAPIResource):
             ImageNames,
             "GET",
             id_path(_BY_DATE, _date(date), "date", "/image_names"),
-            params=_date_filters(categories, starred_first, order, search),
+            params=_filters((None, categories, None, None, starred_first, order, search)),
             timeout=timeout,
         )
 
@@ -169,6 +155,6 @@ class GalleryResource(AsyncAPIResource):
             GalleryItemRefs,
             "GET",
             id_path(_BY_DATE, _date(date), "date", "/item_names"),
-            params=_date_filters(categories, starred_first, order, search),
+            params=_filters((None, categories, None, None, starred_first, order, search)),
             timeout=timeout,
         )

@@ -9,20 +9,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
-import httpx
-
-from .._download import (
-    ProgressCallback,
-    content_disposition_filename,
-    precheck_target,
-    resolve_target,
-    stream_to_file,
-)
-from .._errors import APIResponseValidationError, NotFoundError, ValidationError
-from .._pagination import AsyncPage, AsyncPaginator, page_sizes
-from .._transport import segment
+from .._download import ProgressCallback
+from .._errors import ValidationError
+from .._pagination import AsyncPaginator
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.boards import UNCATEGORIZED
 from ..types.images import (
@@ -39,8 +29,8 @@ from ..types.images import (
     StarredImagesResult,
     UnstarredImagesResult,
 )
-from ._base import AsyncAPIResource
 from ._categories import check_categories
+from ._media import DEFAULT_PAGE_SIZE, MediaResource, gallery_filters, metadata_form
 from ._uploads import UploadSource, name_list, read_upload, sniff_image
 from .boards import BATCH_LIMIT, BoardRef, BoardsResource, board_id_of
 
@@ -49,73 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_PAGE_SIZE", "ImagesResource", "check_categories", "gallery_filters"]
 
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
 MAX_RESIZE_PIXELS = 4096 * 4096
-
-
-def gallery_filters(
-    board: BoardRef | None,
-    categories: str | Iterable[str] | None,
-    is_intermediate: bool | None,
-    origin: ImageOrigin | None,
-    starred_first: bool,
-    order: SortOrder,
-    search: str | None,
-    *,
-    origin_param: str = "image_origin",
-) -> dict[str, Any]:
-    """Query parameters of the gallery listings (images and videos share every filter)."""
-    if order not in ("asc", "desc"):
-        raise ValidationError(f"order must be 'asc' or 'desc', got {order!r}.")
-    if origin is not None and origin not in ("internal", "external"):
-        raise ValidationError(f"origin must be 'internal' or 'external', got {origin!r}.")
-    return {
-        "board_id": None if board is None else board_id_of(board),
-        "categories": check_categories(categories),
-        "is_intermediate": is_intermediate,
-        origin_param: origin,
-        "starred_first": starred_first,
-        "order_dir": order.upper(),
-        "search_term": search or None,
-    }
-
-
-def _check_category(category: str) -> str:
-    check_categories([category])
-    return category
-
-
-def _image_path(name: str, suffix: str = "") -> str:
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ValidationError(f"An image name must be a non-empty string without '/', got {name!r}.")
-    return f"/api/v1/images/i/{segment(name)}{suffix}"
-
-
-def _check_image(
-    content_type: str | None, head: bytes | None, *, response: httpx.Response, what: str
-) -> None:
-    """Raise :class:`APIResponseValidationError` unless the response is an image.
-
-    ``content_type`` (when the server sent one) must be ``image/*``; ``head`` (the first bytes of the
-    body, when known) must start like an image file. Catches an HTML page (a web UI's ``index.html``,
-    a proxy's error page) served where an image was expected.
-    """
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media and not media.startswith("image/"):
-        raise APIResponseValidationError(
-            f"{what!r} is not an image: the server sent {media!r}.", response=response
-        )
-    if head is not None and sniff_image(head) is None:
-        raise APIResponseValidationError(
-            f"{what!r} is not an image: its bytes start with {head[:16]!r}.", response=response
-        )
-
-
-def _size_suffix(size: str) -> str:
-    if size not in ("full", "thumbnail"):
-        raise ValidationError(f"size must be 'full' or 'thumbnail', got {size!r}.")
-    return f"/{size}"
 
 
 def _resize_field(resize_to: tuple[int, int] | dict[str, int] | None) -> str | None:
@@ -132,33 +56,13 @@ def _resize_field(resize_to: tuple[int, int] | dict[str, int] | None) -> str | N
     return json.dumps({"width": width, "height": height})
 
 
-def _parse_json_field(value: Any, what: str, kind: str = "image") -> dict[str, Any] | None:
-    if value is None or isinstance(value, dict):
-        return value
-    try:
-        parsed = json.loads(value)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"The {kind}'s embedded {what} is not valid JSON: {exc}") from exc
-    return parsed if isinstance(parsed, dict) else None
-
-
-def parse_workflow_reply(response: httpx.Response, kind: str) -> ImageWorkflow:
-    """The ``{workflow, graph}`` reply of an image's or a video's ``/workflow``, both parsed from JSON."""
-    name = response.request.url.path.rsplit("/", 2)[-2]
-    try:
-        raw = response.json()
-        return ImageWorkflow(
-            workflow=_parse_json_field(raw.get("workflow"), "workflow", kind),
-            graph=_parse_json_field(raw.get("graph"), "graph", kind),
-        )
-    except (ValueError, AttributeError) as exc:
-        raise APIResponseValidationError(
-            f"Unexpected workflow response for {unquote(name)!r}: {exc}", response=response
-        ) from exc
-
-
-class ImagesResource(AsyncAPIResource):
+class ImagesResource(MediaResource[ImageDTO]):
     """Gallery images. Names (``"<uuid>.png"``) identify images; boards are ids or :class:`BoardDTO`."""
+
+    _item = ImageDTO
+    _kind = "image"
+    _prefix = "/api/v1/images"
+    _image_files = True
 
     async def upload(
         self,
@@ -189,34 +93,23 @@ class ImagesResource(AsyncAPIResource):
                 f"{file_name!r} is not an image the server reads (PNG, JPEG, WebP, GIF, BMP or TIFF)."
             )
         content_type, _ext = sniffed
-        form: dict[str, str] = {}
-        if metadata is not None:
-            if not isinstance(metadata, dict):
-                raise ValidationError("metadata must be a dict (it is sent as a JSON object).")
-            form["metadata"] = json.dumps(metadata)
+        form = metadata_form(metadata)
         resize = _resize_field(resize_to)
         if resize is not None:
             form["resize_to"] = resize
-        board_id = None if board is None else board_id_of(board)
-        params = {
-            "image_category": _check_category(category),
-            "is_intermediate": is_intermediate,
-            "board_id": None if board_id == UNCATEGORIZED else board_id,
-            "session_id": session_id,
-        }
-        return await self._parsed(
-            ImageDTO,
-            "POST",
-            "/api/v1/images/upload",
-            params=params,
-            files={"file": (file_name, data, content_type)},
-            data=form or None,
+        return await self._upload(
+            (file_name, data, content_type),
+            form,
+            board=board,
+            category=category,
+            is_intermediate=is_intermediate,
+            session_id=session_id,
             timeout=timeout,
         )
 
     async def get(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageDTO:
         """One image's record; :class:`NotFoundError` when there is no such image."""
-        return await self._parsed(ImageDTO, "GET", _image_path(image_name), timeout=timeout)
+        return await self._get(image_name, timeout)
 
     def list(
         self,
@@ -237,19 +130,8 @@ class ImagesResource(AsyncAPIResource):
         ``board=UNCATEGORIZED`` lists images on no board. ``limit`` is the page size (1-1000); unset,
         one page holds 100 images and a full walk pages by 1,000.
         """
-        if offset < 0:
-            raise ValidationError(f"offset must be 0 or more, got {offset}")
-        page_limit, walk_limit = page_sizes(limit, default=DEFAULT_PAGE_SIZE, largest=MAX_PAGE_SIZE)
-        params = gallery_filters(board, categories, is_intermediate, origin, starred_first, order, search)
-
-        async def fetch(offset: int, limit: int) -> AsyncPage[ImageDTO]:
-            data = await self._json(
-                "GET", "/api/v1/images/", params={**params, "offset": offset, "limit": limit}, timeout=timeout
-            )
-            items = [ImageDTO.model_validate(item) for item in data["items"]]
-            return AsyncPage(items, offset=offset, limit=limit, total=data.get("total"), fetch=fetch)
-
-        return AsyncPaginator(fetch, offset=offset, limit=page_limit, walk_limit=walk_limit)
+        filters = (board, categories, is_intermediate, origin, starred_first, order, search)
+        return self._list(filters, offset, limit, timeout)
 
     async def names(
         self,
@@ -264,8 +146,8 @@ class ImagesResource(AsyncAPIResource):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> ImageNames:
         """Every matching image name in gallery order (one request), with starred and total counts."""
-        params = gallery_filters(board, categories, is_intermediate, origin, starred_first, order, search)
-        return await self._parsed(ImageNames, "GET", "/api/v1/images/names", params=params, timeout=timeout)
+        filters = (board, categories, is_intermediate, origin, starred_first, order, search)
+        return await self._names(ImageNames, filters, timeout)
 
     async def latest(
         self,
@@ -280,9 +162,9 @@ class ImagesResource(AsyncAPIResource):
         mid-run) are left out by default, as the gallery does: ``is_intermediate=True`` asks for
         the newest intermediate instead, ``is_intermediate=None`` for the newest of either kind.
         """
-        params = gallery_filters(board, None, is_intermediate, None, False, "desc", None)
+        params = self._filters((board, None, is_intermediate, None, False, "desc", None))
         data = await self._json(
-            "GET", "/api/v1/images/", params={**params, "offset": 0, "limit": 1}, timeout=timeout
+            "GET", f"{self._prefix}/", params={**params, "offset": 0, "limit": 1}, timeout=timeout
         )
         items = data["items"]
         return ImageDTO.model_validate(items[0]) if items else None
@@ -297,11 +179,7 @@ class ImagesResource(AsyncAPIResource):
         self, image_name: str, *, size: ImageSize = "full", timeout: TimeoutArg = NOT_GIVEN
     ) -> bytes:
         """The image file in memory: the full PNG, or the WebP thumbnail with ``size="thumbnail"``."""
-        response = await self._request("GET", _image_path(image_name, _size_suffix(size)), timeout=timeout)
-        _check_image(
-            response.headers.get("content-type"), response.content[:16], response=response, what=image_name
-        )
-        return response.content
+        return await self._download(image_name, size, timeout)
 
     async def download_to(
         self,
@@ -322,21 +200,7 @@ class ImagesResource(AsyncAPIResource):
         ``on_progress(bytes_written, total_bytes)`` is called after each chunk (``total_bytes`` is
         ``None`` when the server announced no length), e.g. to draw a progress bar.
         """
-        path = _image_path(image_name, _size_suffix(size))
-        default = image_name if size == "full" else f"{image_name.rsplit('.', 1)[0]}.webp"
-        precheck_target(path_or_dir, default)  # refuse a bad name before sending anything
-        async with self._stream("GET", path, timeout=timeout) as response:
-            raw = response.http_response
-            _check_image(response.headers.get("content-type"), None, response=raw, what=image_name)
-            served = content_disposition_filename(response.headers.get("content-disposition"))
-            target = resolve_target(path_or_dir, served or default)
-
-            def verify(written: Path) -> None:
-                with written.open("rb") as handle:
-                    _check_image(None, handle.read(16), response=raw, what=image_name)
-
-            await stream_to_file(response, target, verify=verify, on_progress=on_progress)
-        return target
+        return await self._download_to(image_name, path_or_dir, size, on_progress, timeout)
 
     async def open_image(
         self, image_name: str, *, size: ImageSize = "full", timeout: TimeoutArg = NOT_GIVEN
@@ -353,15 +217,11 @@ class ImagesResource(AsyncAPIResource):
 
     async def exists(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bool:
         """Whether the server has the image's file (a ``HEAD`` request: nothing is downloaded)."""
-        try:
-            await self._request("HEAD", _image_path(image_name, "/full"), timeout=timeout)
-        except NotFoundError:
-            return False
-        return True
+        return await self._exists(image_name, timeout)
 
     async def urls(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageUrls:
         """The relative URLs of the image and of its thumbnail."""
-        return await self._parsed(ImageUrls, "GET", _image_path(image_name, "/urls"), timeout=timeout)
+        return await self._urls(ImageUrls, image_name, timeout)
 
     async def get_many(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
@@ -384,13 +244,11 @@ class ImagesResource(AsyncAPIResource):
 
     async def metadata(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Any] | None:
         """The InvokeAI metadata stored with the image, or ``None`` when it has none."""
-        data = await self._json("GET", _image_path(image_name, "/metadata"), timeout=timeout)
-        return data if isinstance(data, dict) else None
+        return await self._metadata(image_name, timeout)
 
     async def workflow(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageWorkflow:
         """The workflow and graph embedded in the image, both parsed from their JSON strings."""
-        response = await self._request("GET", _image_path(image_name, "/workflow"), timeout=timeout)
-        return parse_workflow_reply(response, "image")
+        return await self._workflow(image_name, timeout)
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -404,40 +262,19 @@ class ImagesResource(AsyncAPIResource):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> ImageDTO:
         """Star or unstar an image, change its category, or its intermediate flag."""
-        changes: dict[str, Any] = {}
-        if starred is not None:
-            changes["starred"] = bool(starred)
-        if category is not None:
-            changes["image_category"] = _check_category(category)
-        if is_intermediate is not None:
-            changes["is_intermediate"] = bool(is_intermediate)
-        if not changes:
-            raise ValidationError("Nothing to update: give starred, category or is_intermediate.")
-        return await self._parsed(ImageDTO, "PATCH", _image_path(image_name), json=changes, timeout=timeout)
+        return await self._update(image_name, starred, category, is_intermediate, timeout)
 
     async def star(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> StarredImagesResult:
         """Star images (one name or many)."""
-        return await self._post_in_batches(
-            StarredImagesResult,
-            "/api/v1/images/star",
-            name_list(names),
-            names_key="image_names",
-            timeout=timeout,
-        )
+        return await self._post_names(StarredImagesResult, "star", names, timeout)
 
     async def unstar(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> UnstarredImagesResult:
         """Unstar images (one name or many)."""
-        return await self._post_in_batches(
-            UnstarredImagesResult,
-            "/api/v1/images/unstar",
-            name_list(names),
-            names_key="image_names",
-            timeout=timeout,
-        )
+        return await self._post_names(UnstarredImagesResult, "unstar", names, timeout)
 
     async def delete(self, image_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteImagesResult:
         """Delete one image; :class:`NotFoundError` when there is no such image.
@@ -445,7 +282,7 @@ class ImagesResource(AsyncAPIResource):
         Servers before 6.3 answer ``null``: the result then lists the image, without ``affected_boards``.
         """
         result = await self._parsed(
-            DeleteImagesResult | None, "DELETE", _image_path(image_name), timeout=timeout
+            DeleteImagesResult | None, "DELETE", self._path(image_name), timeout=timeout
         )
         return result if result is not None else DeleteImagesResult(deleted_images=[image_name])
 
@@ -453,13 +290,7 @@ class ImagesResource(AsyncAPIResource):
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> DeleteImagesResult:
         """Delete several images; names that do not exist are skipped (not in ``deleted_images``)."""
-        return await self._post_in_batches(
-            DeleteImagesResult,
-            "/api/v1/images/delete",
-            name_list(names),
-            names_key="image_names",
-            timeout=timeout,
-        )
+        return await self._post_names(DeleteImagesResult, "delete", names, timeout)
 
     async def delete_intermediates(self, *, timeout: TimeoutArg = NOT_GIVEN) -> int:
         """Delete every intermediate image; returns how many were deleted."""
@@ -467,9 +298,7 @@ class ImagesResource(AsyncAPIResource):
 
     async def delete_uncategorized(self, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteImagesResult:
         """Delete every image that is on no board."""
-        return await self._parsed(
-            DeleteImagesResult, "DELETE", "/api/v1/images/uncategorized", timeout=timeout
-        )
+        return await self._delete_uncategorized(DeleteImagesResult, timeout)
 
     # -- bulk zip ----------------------------------------------------------------------------
 

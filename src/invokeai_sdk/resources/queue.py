@@ -6,7 +6,7 @@ import builtins
 import copy
 import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
@@ -57,8 +57,6 @@ log = logging.getLogger("invokeai_sdk")
 _I = TypeVar("_I", QueueItem, QueueItemSummary)
 _PER_ITEM_CONCURRENCY = 8  # servers without bulk item routes (before 6.8) are read one item at a time
 # Route templates whose presence (in the server's /openapi.json) picks how items are read.
-_SUMMARIES_ROUTE = "/api/v1/queue/{queue_id}/item_summaries_by_ids"  # 6.14+
-_ITEMS_ROUTE = "/api/v1/queue/{queue_id}/items_by_ids"  # 6.8+
 _ITEM_IDS_ROUTE = "/api/v1/queue/{queue_id}/item_ids"  # 6.8+
 _LIST_ALL_ROUTE = "/api/v1/queue/{queue_id}/list_all"  # 6.3+
 _LIST_PAGE = 100  # page size of the cursor listing ("/list") of servers before 6.3
@@ -372,13 +370,10 @@ class QueueResource(AsyncAPIResource):
         """The queue items with these ids (missing ids are left out); one item at a time before 6.8."""
         ids = [_item_id(i) for i in item_ids]
 
-        async def newest() -> builtins.list[QueueItem]:
-            return await self._by_ids(QueueItem, "items_by_ids", ids, queue_id, timeout)
-
         async def older() -> builtins.list[QueueItem]:
             return await self._items_one_by_one(ids, queue_id=queue_id, timeout=timeout)
 
-        return await self._newest_or_older("POST", _ITEMS_ROUTE, newest, older)
+        return await self._by_ids(QueueItem, "items_by_ids", ids, queue_id, timeout, older)
 
     async def summaries(
         self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
@@ -389,29 +384,37 @@ class QueueResource(AsyncAPIResource):
         """
         ids = [_item_id(i) for i in item_ids]
 
-        async def newest() -> builtins.list[QueueItemSummary]:
-            return await self._by_ids(QueueItemSummary, "item_summaries_by_ids", ids, queue_id, timeout)
-
         async def older() -> builtins.list[QueueItemSummary]:
             items = await self.items_by_ids(ids, queue_id=queue_id, timeout=timeout)
             return [QueueItemSummary.model_validate(_summary_fields(item)) for item in items]
 
-        return await self._newest_or_older("POST", _SUMMARIES_ROUTE, newest, older)
+        return await self._by_ids(QueueItemSummary, "item_summaries_by_ids", ids, queue_id, timeout, older)
 
     async def _by_ids(
-        self, item_type: type[_I], route: str, ids: builtins.list[int], queue_id: str, timeout: TimeoutArg
+        self,
+        item_type: type[_I],
+        route: str,
+        ids: builtins.list[int],
+        queue_id: str,
+        timeout: TimeoutArg,
+        older: Callable[[], Awaitable[builtins.list[_I]]],
     ) -> builtins.list[_I]:
-        """POST ``ids`` to a bulk item route in slices the server accepts; the answers joined."""
-        out: builtins.list[_I] = []
-        for start in range(0, len(ids), _MAX_IDS):
-            out += await self._parsed(
-                builtins.list[item_type],  # type: ignore[valid-type]
-                "POST",
-                f"{_q(queue_id)}/{route}",
-                json={"item_ids": ids[start : start + _MAX_IDS]},
-                timeout=timeout,
-            )
-        return out
+        """POST ``ids`` to the queue's bulk ``route`` in slices the server accepts, the answers joined;
+        on a server without that route, ``older()`` (the older release's way) instead."""
+
+        async def newest() -> builtins.list[_I]:
+            out: builtins.list[_I] = []
+            for start in range(0, len(ids), _MAX_IDS):
+                out += await self._parsed(
+                    builtins.list[item_type],  # type: ignore[valid-type]
+                    "POST",
+                    f"{_q(queue_id)}/{route}",
+                    json={"item_ids": ids[start : start + _MAX_IDS]},
+                    timeout=timeout,
+                )
+            return out
+
+        return await self._newest_or_older("POST", f"/api/v1/queue/{{queue_id}}/{route}", newest, older)
 
     async def _paged_ids(
         self, queue_id: str, destination: str | None, timeout: TimeoutArg

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .._download import (
-    ProgressCallback,
-    content_disposition_filename,
-    precheck_target,
-    resolve_target,
-    stream_to_file,
-)
-from .._errors import NotFoundError, ValidationError
-from .._pagination import AsyncPage, AsyncPaginator, page_sizes
-from .._transport import segment
+from .._download import ProgressCallback
+from .._errors import ValidationError
+from .._pagination import AsyncPaginator
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.boards import UNCATEGORIZED
 from ..types.images import ImageCategory, ImageOrigin, ImageSize, ImageWorkflow, SortOrder
@@ -31,29 +23,21 @@ from ..types.videos import (
     VideoNames,
     VideoUrls,
 )
-from ._base import AsyncAPIResource
+from ._media import MediaResource, metadata_form
 from ._uploads import UploadSource, name_list, read_upload, sniff_mp4
 from .boards import BoardRef, board_id_of
-from .images import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_categories, gallery_filters, parse_workflow_reply
 
 __all__ = ["VideosResource"]
 
 
-def _video_path(name: str, suffix: str = "") -> str:
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ValidationError(f"A video name must be a non-empty string without '/', got {name!r}.")
-    return f"/api/v1/videos/i/{segment(name)}{suffix}"
-
-
-def _size_suffix(size: str) -> str:
-    if size not in ("full", "thumbnail"):
-        raise ValidationError(f"size must be 'full' or 'thumbnail', got {size!r}.")
-    return f"/{size}"
-
-
-class VideosResource(AsyncAPIResource):
+class VideosResource(MediaResource[VideoDTO]):
     """Gallery videos (MP4, H.264). On a server without the videos API every call raises
     :class:`FeatureNotSupportedError`."""
+
+    _item = VideoDTO
+    _kind = "video"
+    _prefix = "/api/v1/videos"
+    _feature = "videos"
 
     async def upload(
         self,
@@ -71,39 +55,25 @@ class VideosResource(AsyncAPIResource):
         A file that is not MP4 raises :class:`ValidationError` before sending; one the server cannot
         decode (another codec, a broken file) raises :class:`UnsupportedMediaTypeError`.
         """
-        await self._require("videos")
+        await self._ready()
         data, file_name = await read_upload(source, default_name="video.mp4")
         if not sniff_mp4(data):
             raise ValidationError(f"{file_name!r} is not an MP4 video (the only container the server takes).")
         if not file_name.lower().endswith(".mp4"):
             file_name += ".mp4"
-        form: dict[str, str] = {}
-        if metadata is not None:
-            if not isinstance(metadata, dict):
-                raise ValidationError("metadata must be a dict (it is sent as a JSON object).")
-            form["metadata"] = json.dumps(metadata)
-        check_categories([category])
-        board_id = None if board is None else board_id_of(board)
-        params = {
-            "video_category": category,
-            "is_intermediate": is_intermediate,
-            "board_id": None if board_id == UNCATEGORIZED else board_id,
-            "session_id": session_id,
-        }
-        return await self._parsed(
-            VideoDTO,
-            "POST",
-            "/api/v1/videos/upload",
-            params=params,
-            files={"file": (file_name, data, "video/mp4")},
-            data=form or None,
+        return await self._upload(
+            (file_name, data, "video/mp4"),
+            metadata_form(metadata),
+            board=board,
+            category=category,
+            is_intermediate=is_intermediate,
+            session_id=session_id,
             timeout=timeout,
         )
 
     async def get(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> VideoDTO:
         """One video's record; :class:`NotFoundError` when there is no such video."""
-        await self._require("videos")
-        return await self._parsed(VideoDTO, "GET", _video_path(video_name), timeout=timeout)
+        return await self._get(video_name, timeout)
 
     def list(
         self,
@@ -120,29 +90,8 @@ class VideosResource(AsyncAPIResource):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> AsyncPaginator[VideoDTO]:
         """Videos matching every filter given. ``await`` it for one page, ``async for`` for all of them."""
-        if offset < 0:
-            raise ValidationError(f"offset must be 0 or more, got {offset}")
-        page_limit, walk_limit = page_sizes(limit, default=DEFAULT_PAGE_SIZE, largest=MAX_PAGE_SIZE)
-        params = gallery_filters(
-            board,
-            categories,
-            is_intermediate,
-            origin,
-            starred_first,
-            order,
-            search,
-            origin_param="video_origin",
-        )
-
-        async def fetch(offset: int, limit: int) -> AsyncPage[VideoDTO]:
-            await self._require("videos")
-            data = await self._json(
-                "GET", "/api/v1/videos/", params={**params, "offset": offset, "limit": limit}, timeout=timeout
-            )
-            items = [VideoDTO.model_validate(item) for item in data["items"]]
-            return AsyncPage(items, offset=offset, limit=limit, total=data.get("total"), fetch=fetch)
-
-        return AsyncPaginator(fetch, offset=offset, limit=page_limit, walk_limit=walk_limit)
+        filters = (board, categories, is_intermediate, origin, starred_first, order, search)
+        return self._list(filters, offset, limit, timeout)
 
     async def names(
         self,
@@ -157,26 +106,14 @@ class VideosResource(AsyncAPIResource):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> VideoNames:
         """Every matching video name in gallery order (one request), with starred and total counts."""
-        await self._require("videos")
-        params = gallery_filters(
-            board,
-            categories,
-            is_intermediate,
-            origin,
-            starred_first,
-            order,
-            search,
-            origin_param="video_origin",
-        )
-        return await self._parsed(VideoNames, "GET", "/api/v1/videos/names", params=params, timeout=timeout)
+        filters = (board, categories, is_intermediate, origin, starred_first, order, search)
+        return await self._names(VideoNames, filters, timeout)
 
     async def download(
         self, video_name: str, *, size: ImageSize = "full", timeout: TimeoutArg = NOT_GIVEN
     ) -> bytes:
         """The MP4 file in memory, or its WebP thumbnail with ``size="thumbnail"``."""
-        await self._require("videos")
-        response = await self._request("GET", _video_path(video_name, _size_suffix(size)), timeout=timeout)
-        return response.content
+        return await self._download(video_name, size, timeout)
 
     async def download_to(
         self,
@@ -191,66 +128,34 @@ class VideosResource(AsyncAPIResource):
 
         As :meth:`ImagesResource.download_to`: a directory gets the file under its (checked) name.
         """
-        await self._require("videos")
-        path = _video_path(video_name, _size_suffix(size))
-        default = video_name if size == "full" else f"{video_name.rsplit('.', 1)[0]}.webp"
-        precheck_target(path_or_dir, default)  # refuse a bad name before sending anything
-        async with self._stream("GET", path, timeout=timeout) as response:
-            served = content_disposition_filename(response.headers.get("content-disposition"))
-            target = resolve_target(path_or_dir, served or default)
-            await stream_to_file(response, target, on_progress=on_progress)
-        return target
+        return await self._download_to(video_name, path_or_dir, size, on_progress, timeout)
 
     async def star(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> StarredVideosResult:
         """Star videos (one name or many)."""
-        await self._require("videos")
-        return await self._post_in_batches(
-            StarredVideosResult,
-            "/api/v1/videos/star",
-            name_list(names, what="video"),
-            names_key="video_names",
-            timeout=timeout,
-        )
+        return await self._post_names(StarredVideosResult, "star", names, timeout)
 
     async def unstar(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> UnstarredVideosResult:
         """Unstar videos (one name or many)."""
-        await self._require("videos")
-        return await self._post_in_batches(
-            UnstarredVideosResult,
-            "/api/v1/videos/unstar",
-            name_list(names, what="video"),
-            names_key="video_names",
-            timeout=timeout,
-        )
+        return await self._post_names(UnstarredVideosResult, "unstar", names, timeout)
 
     async def delete(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteVideosResult:
         """Delete one video; :class:`NotFoundError` when there is no such video."""
-        await self._require("videos")
-        return await self._parsed(DeleteVideosResult, "DELETE", _video_path(video_name), timeout=timeout)
+        await self._ready()
+        return await self._parsed(DeleteVideosResult, "DELETE", self._path(video_name), timeout=timeout)
 
     async def delete_many(
         self, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> DeleteVideosResult:
         """Delete several videos; names that do not exist are skipped."""
-        await self._require("videos")
-        return await self._post_in_batches(
-            DeleteVideosResult,
-            "/api/v1/videos/delete",
-            name_list(names, what="video"),
-            names_key="video_names",
-            timeout=timeout,
-        )
+        return await self._post_names(DeleteVideosResult, "delete", names, timeout)
 
     async def delete_uncategorized(self, *, timeout: TimeoutArg = NOT_GIVEN) -> DeleteVideosResult:
         """Delete every video that is on no board."""
-        await self._require("videos")
-        return await self._parsed(
-            DeleteVideosResult, "DELETE", "/api/v1/videos/uncategorized", timeout=timeout
-        )
+        return await self._delete_uncategorized(DeleteVideosResult, timeout)
 
     async def update(
         self,
@@ -262,49 +167,29 @@ class VideosResource(AsyncAPIResource):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> VideoDTO:
         """Star or unstar a video, change its category, or its intermediate flag."""
-        await self._require("videos")
-        changes: dict[str, Any] = {}
-        if starred is not None:
-            changes["starred"] = bool(starred)
-        if category is not None:
-            changes["video_category"] = check_categories([category])[0]  # type: ignore[index]
-        if is_intermediate is not None:
-            changes["is_intermediate"] = bool(is_intermediate)
-        if not changes:
-            raise ValidationError("Nothing to update: give starred, category or is_intermediate.")
-        return await self._parsed(VideoDTO, "PATCH", _video_path(video_name), json=changes, timeout=timeout)
+        return await self._update(video_name, starred, category, is_intermediate, timeout)
 
     async def exists(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> bool:
         """Whether the server has the video's file (a ``HEAD`` request: nothing is downloaded)."""
-        await self._require("videos")
-        try:
-            await self._request("HEAD", _video_path(video_name, "/full"), timeout=timeout)
-        except NotFoundError:
-            return False
-        return True
+        return await self._exists(video_name, timeout)
 
     async def urls(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> VideoUrls:
         """The relative URLs of the video and of its thumbnail."""
-        await self._require("videos")
-        return await self._parsed(VideoUrls, "GET", _video_path(video_name, "/urls"), timeout=timeout)
+        return await self._urls(VideoUrls, video_name, timeout)
 
     async def metadata(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Any] | None:
         """The InvokeAI metadata stored with the video, or ``None`` when it has none."""
-        await self._require("videos")
-        data = await self._json("GET", _video_path(video_name, "/metadata"), timeout=timeout)
-        return data if isinstance(data, dict) else None
+        return await self._metadata(video_name, timeout)
 
     async def workflow(self, video_name: str, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageWorkflow:
         """The workflow and graph that made the video (each ``None`` when unknown), parsed from JSON."""
-        await self._require("videos")
-        response = await self._request("GET", _video_path(video_name, "/workflow"), timeout=timeout)
-        return parse_workflow_reply(response, "video")
+        return await self._workflow(video_name, timeout)
 
     async def add_to_board(
         self, board: BoardRef, names: str | Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN
     ) -> AddVideosToBoardResult:
         """Move videos onto a board (off any other); :data:`UNCATEGORIZED` takes them off theirs."""
-        await self._require("videos")
+        await self._ready()
         await self._require("video_boards")
         board_id = board_id_of(board)
         added: list[str] = []
@@ -314,7 +199,7 @@ class VideosResource(AsyncAPIResource):
                 removed = await self._parsed(
                     RemoveVideosFromBoardResult,
                     "DELETE",
-                    "/api/v1/videos/board",
+                    f"{self._prefix}/board",
                     json={"video_name": name},
                     timeout=timeout,
                 )
@@ -324,7 +209,7 @@ class VideosResource(AsyncAPIResource):
             result = await self._parsed(
                 AddVideosToBoardResult,
                 "POST",
-                "/api/v1/videos/board",
+                f"{self._prefix}/board",
                 json={"board_id": board_id, "video_name": name},
                 timeout=timeout,
             )
