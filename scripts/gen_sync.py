@@ -51,8 +51,6 @@ TRANSLATIONS: dict[str, str] = {
     "EventStream": "SyncEventStream",
     "JobHandle": "SyncJobHandle",
     "BatchHandle": "SyncBatchHandle",
-    "WorkflowRun": "SyncWorkflowRun",
-    "WorkflowJob": "SyncWorkflowJob",
     "StreamedResponse": "SyncStreamedResponse",
 }
 """Async class name -> sync class name. The sync class is generated when a public member returns it."""

@@ -7,6 +7,9 @@
     await job.wait(timeout=60)           # JobFailedError / JobCanceledError / WaitTimeoutError
     names = await job.images()
 
+A run made from a workflow (``ivk.workflows.run``) carries the workflow's node labels: its
+``outputs()`` answer by node id and by label (see :class:`~invokeai_sdk.workflows.WorkflowOutputs`).
+
 ``wait()`` settles exactly once, through the session's shared watcher (one event subscription and
 one REST poller for all waits, see ``_job_watcher``), and returns at once for finished jobs.
 """
@@ -14,7 +17,8 @@ one REST poller for all waits, see ``_job_watcher``), and returns at once for fi
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+import warnings
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +33,7 @@ from ._errors import (
     WaitTimeoutError,
 )
 from ._job_watcher import Outcome, get_watcher
+from ._outputs import WorkflowOutputs
 from ._types import NOT_GIVEN, SettledBy, TimeoutArg
 from .events._types import (
     DisconnectedEvent,
@@ -86,12 +91,15 @@ class JobHandle:
         queue_id: str = "default",
         batch_id: str | None = None,
         origin: str | None = None,
+        labels: Mapping[str, list[str]] | None = None,
     ) -> None:
         self._client = client
         self.item_id = item_id
         self.queue_id = queue_id
         self.batch_id = batch_id
         self.origin = origin
+        self.labels = _copy_labels(labels)
+        """``{label: [node ids]}`` of the workflow's labelled nodes (empty for a plain graph)."""
         self._item: QueueItem | None = None
         self._settled_by: SettledBy | None = None
 
@@ -132,9 +140,18 @@ class JobHandle:
             self._item = await _queue(self._client).get(self.item_id, queue_id=self.queue_id, timeout=timeout)
         return self._item
 
-    async def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, list[dict[str, Any]]]:
-        """Outputs per node id of *your* graph: one output per prepared node (several under iterate)."""
-        return outputs_of(await self.result(timeout=timeout))
+    @property
+    def job(self) -> JobHandle:
+        """Deprecated: the handle itself (``ivk.workflows.run`` used to wrap it)."""
+        _deprecated("job.job", "the job handle itself")
+        return self
+
+    async def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowOutputs:
+        """Outputs per node id of *your* graph: one output per prepared node (several under iterate).
+
+        A ``dict`` by node id; for a workflow run a node's label works as a key too.
+        """
+        return WorkflowOutputs(outputs_of(await self.result(timeout=timeout)), self.labels)
 
     async def images(
         self, *, include_intermediate: bool = False, timeout: TimeoutArg = NOT_GIVEN
@@ -204,6 +221,8 @@ class BatchHandle:
         item_ids: list[int],
         origin: str | None = None,
         destination: str | None = None,
+        labels: Mapping[str, list[str]] | None = None,
+        document: Any = None,
     ) -> None:
         self._client = client
         self.queue_id = queue_id
@@ -211,13 +230,24 @@ class BatchHandle:
         self.item_ids = list(item_ids)
         self.origin = origin
         self.destination = destination
+        self.labels = _copy_labels(labels)
+        """``{label: [node ids]}`` of the workflow's labelled nodes (empty for a plain graph)."""
+        self.document = document
+        """The ``WorkflowDocument`` as run (inputs set, uploads and models resolved); ``None`` for a graph."""
         self.jobs = [
-            JobHandle(client, item_id, queue_id=queue_id, batch_id=batch_id, origin=origin)
+            JobHandle(client, item_id, queue_id=queue_id, batch_id=batch_id, origin=origin, labels=labels)
             for item_id in item_ids
         ]
 
     def __repr__(self) -> str:
-        return f"BatchHandle(batch_id={self.batch_id!r}, items={len(self.jobs)})"
+        workflow = "" if self.document is None else f"workflow={getattr(self.document, 'name', None)!r}, "
+        return f"BatchHandle({workflow}batch_id={self.batch_id!r}, items={len(self.jobs)})"
+
+    @property
+    def batch(self) -> BatchHandle:
+        """Deprecated: the handle itself (``ivk.workflows.run`` used to wrap it)."""
+        _deprecated("run.batch", "the run itself")
+        return self
 
     def __len__(self) -> int:
         return len(self.jobs)
@@ -271,9 +301,11 @@ class BatchHandle:
             job._item = by_id.get(job.item_id, job._item)
         return [by_id[i] for i in self.item_ids if i in by_id]
 
-    async def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[dict[str, list[dict[str, Any]]]]:
+    async def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[WorkflowOutputs]:
         """The outputs of every item (see :meth:`JobHandle.outputs`), in enqueue order."""
-        return [outputs_of(item) for item in await self.results(timeout=timeout)]
+        return [
+            WorkflowOutputs(outputs_of(item), self.labels) for item in await self.results(timeout=timeout)
+        ]
 
     async def images(
         self, *, include_intermediate: bool = False, timeout: TimeoutArg = NOT_GIVEN
@@ -331,6 +363,18 @@ class BatchHandle:
                     pending &= {i.item_id for i in await self.results() if not i.is_terminal}
                 if not pending:
                     return
+
+
+def _copy_labels(labels: Mapping[str, list[str]] | None) -> dict[str, list[str]]:
+    return {label: list(ids) for label, ids in (labels or {}).items()}
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"{old} is deprecated: use {new} (ivk.workflows.run returns the queue's handle)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 async def _receive_within(stream: EventStream, seconds: float) -> tuple[bool, Event | None]:

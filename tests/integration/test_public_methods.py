@@ -88,8 +88,8 @@ async def test_workflow_job_events_and_cancel_and_run_cancel(ivk: AsyncInvokeAI)
             assert await run.cancel() == 2  # the rest of the run: the first and the third
     # the job's stream ended on the batch cancel's bulk event, which names it
     assert isinstance(seen[-1], QueueItemsCanceledEvent), seen
-    assert first.job.item_id in seen[-1].canceled_item_ids
-    assert all(getattr(e, "item_id", None) in (None, first.job.item_id) for e in seen)
+    assert first.item_id in seen[-1].canceled_item_ids
+    assert all(getattr(e, "item_id", None) in (None, first.item_id) for e in seen)
     with pytest.raises(JobCanceledError):
         await run.wait(timeout=30)
     assert [item.status for item in await run.results()] == ["canceled"] * 3

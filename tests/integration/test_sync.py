@@ -15,6 +15,7 @@ from invokeai_sdk import (
     GraphValidationError,
     InvokeAI,
     NotFoundError,
+    SyncBatchHandle,
     SyncEventStream,
     SyncJobHandle,
     SyncPage,
@@ -92,6 +93,8 @@ def test_workflow_run_and_wait(sync_ivk: InvokeAI) -> None:
     assert batch.wait(timeout=90) == ["completed", "completed"]
     widths = {sync_ivk.images.get(job.images()[0]).width for job in batch.jobs}
     assert widths == {40, 56}
+    assert isinstance(batch, SyncBatchHandle) and batch.labels["Output"] == ["save"]
+    assert [o.images("Output") for o in batch.outputs()] == [job.outputs().images("save") for job in batch]
 
 
 def test_iterating_an_event_stream(sync_ivk: InvokeAI) -> None:

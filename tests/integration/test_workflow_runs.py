@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from invokeai_sdk import AsyncInvokeAI, WorkflowError, WorkflowInputError
+from invokeai_sdk.jobs import BatchHandle, JobHandle
 from invokeai_sdk.workflows import WorkflowDocument
 
 from .test_models import write_safetensors
@@ -219,9 +220,15 @@ async def test_outputs_are_keyed_by_node_id_and_reachable_by_label(ivk: AsyncInv
         if node["id"] in ("canvas", "blur"):
             node["data"]["label"] = "Step"
     run = await ivk.workflows.run(raw, board="none")
+    assert isinstance(run, BatchHandle) and all(isinstance(job, JobHandle) for job in run)  # no wrapper
+    assert run.labels == run[0].labels == {"Step": ["canvas", "blur"], "Output": ["save"]}
+    assert run.document.name == raw["name"]
     await run.wait(timeout=60)
     outputs = await run[0].outputs()
     assert set(outputs) == {"canvas", "blur", "save"}
+    assert isinstance(outputs, dict) and json.loads(json.dumps(outputs)) == dict(outputs)
+    (from_batch,) = await run.outputs()  # read through the batch (one request for every item)
+    assert set(from_batch) == set(outputs) and from_batch.images("output") == outputs.images("save")
     assert outputs["Output"] is outputs["save"] and "Output" in outputs and "output" in outputs
     assert outputs.labels == {"Step": ["canvas", "blur"], "Output": ["save"]}
     assert outputs.images("Output") == await run[0].images()

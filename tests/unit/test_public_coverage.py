@@ -16,10 +16,9 @@ from invokeai_sdk import AsyncInvokeAI
 from invokeai_sdk.jobs import BatchHandle, JobHandle
 from invokeai_sdk.resources._base import AsyncAPIResource
 from invokeai_sdk.resources.model_install import InstallJob
-from invokeai_sdk.workflows._run import WorkflowJob, WorkflowRun
 
 ROOT = Path(__file__).resolve().parents[2]
-HANDLES = (BatchHandle, JobHandle, WorkflowRun, WorkflowJob, InstallJob)
+HANDLES = (BatchHandle, JobHandle, InstallJob)  # a workflow run is a BatchHandle
 
 
 def _namespaces(obj: object, prefix: str = "") -> dict[str, type]:

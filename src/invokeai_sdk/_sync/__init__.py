@@ -6,6 +6,7 @@ once per page).
 """
 
 from .generated import *  # noqa: F403
+from .generated import SyncBatchHandle, SyncJobHandle
 from .generated import __all__ as _generated_all
 from .pages import SyncPage, SyncPaginator
 from .runtime import SyncInAsyncContextWarning, SyncIterator, SyncRuntimeError
@@ -17,4 +18,11 @@ __all__ = [
     "SyncPage",
     "SyncPaginator",
     "SyncRuntimeError",
+    "SyncWorkflowJob",
+    "SyncWorkflowRun",
 ]
+
+SyncWorkflowRun = SyncBatchHandle
+"""What the sync ``ivk.workflows.run`` returns: a :class:`SyncBatchHandle` (other name, kept for imports)."""
+SyncWorkflowJob = SyncJobHandle
+"""One queue item of a sync workflow run: a :class:`SyncJobHandle` (other name, kept for imports)."""

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from invokeai_sdk._base_client import T
     from invokeai_sdk._download import ProgressCallback
     from invokeai_sdk._features import ServerFeatures
+    from invokeai_sdk._outputs import WorkflowOutputs
     from invokeai_sdk._transport import StreamedResponse
     from invokeai_sdk._types import NotGiven, SettledBy, TimeoutArg
     from invokeai_sdk.events._resource import EventsResource
@@ -143,9 +144,8 @@ if TYPE_CHECKING:
         VideoUrls,
     )
     from invokeai_sdk.types.workflows import WorkflowRecord, WorkflowSummary
-    from invokeai_sdk.workflows._document import WorkflowDocument
+    from invokeai_sdk.workflows import WorkflowDocument
     from invokeai_sdk.workflows._models import ModelBinding
-    from invokeai_sdk.workflows._run import WorkflowJob, WorkflowOutputs, WorkflowRun
     from invokeai_sdk.workflows._sweep import SweepKey
 
 __all__ = [
@@ -175,8 +175,6 @@ __all__ = [
     "SyncUsersResource",
     "SyncUtilitiesResource",
     "SyncVideosResource",
-    "SyncWorkflowJob",
-    "SyncWorkflowRun",
     "SyncWorkflowsResource",
 ]
 
@@ -210,10 +208,8 @@ TWINS: dict[str, tuple[str, str]] = {
         "ModelRelationshipsResource",
     ),
     "SyncInstallJob": ("invokeai_sdk.resources.model_install", "InstallJob"),
-    "SyncWorkflowRun": ("invokeai_sdk.workflows._run", "WorkflowRun"),
     "SyncBatchHandle": ("invokeai_sdk.jobs", "BatchHandle"),
     "SyncEventStream": ("invokeai_sdk.events._stream", "EventStream"),
-    "SyncWorkflowJob": ("invokeai_sdk.workflows._run", "WorkflowJob"),
     "SyncJobHandle": ("invokeai_sdk.jobs", "JobHandle"),
 }
 """Sync class name -> (module, async class) it was generated from."""
@@ -1779,8 +1775,9 @@ class SyncWorkflowsResource(SyncResource):
         origin: str = "workflows",
         destination: str = "gallery",
         timeout: TimeoutArg = NOT_GIVEN,
-    ) -> SyncWorkflowRun:
-        """Enqueue a workflow as the GUI would and return its run (wrapping the queue's batch handle).
+    ) -> SyncBatchHandle:
+        """Enqueue a workflow as the GUI would and return its run: the queue's batch handle, with the
+        document as run (``run.document``) and its node labels (``run.labels``).
 
         ``workflow`` is a document, a file path, JSON, a dict or a library id. ``board`` (a board id or
         DTO) is where board fields left at ``"auto"`` save their images. ``sweep`` / ``zip`` / ``runs``
@@ -1788,7 +1785,7 @@ class SyncWorkflowsResource(SyncResource):
         ``run.wait()``; ``run.outputs()`` (or ``run[i].outputs()``) gives the results
         per node id, also reachable by node label.
         """
-        return SyncWorkflowRun(
+        return SyncBatchHandle(
             _call(
                 self._target.run,
                 workflow,
@@ -2863,100 +2860,6 @@ class SyncInstallJob(SyncObject):
         return _call(self._target.wait, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress)
 
 
-class SyncWorkflowRun(SyncObject):
-    """Sync twin of :class:`~invokeai_sdk.workflows._run.WorkflowRun`.
-
-    An enqueued workflow: the ``BatchHandle`` and the document it was built from."""
-
-    _target: WorkflowRun
-
-    def __init__(self, target: WorkflowRun) -> None:
-        self._target = target
-
-    @property
-    def batch(self) -> SyncBatchHandle:
-        """The async object's ``batch``."""
-        return SyncBatchHandle(self._target.batch)
-
-    @property
-    def document(self) -> WorkflowDocument:
-        """The async object's ``document``."""
-        return self._target.document
-
-    @property
-    def batch_id(self) -> Any:
-        """The async object's ``batch_id``."""
-        return self._target.batch_id
-
-    @property
-    def item_ids(self) -> Any:
-        """The async object's ``item_ids``."""
-        return self._target.item_ids
-
-    @property
-    def labels(self) -> Any:
-        """The async object's ``labels``."""
-        return self._target.labels
-
-    @property
-    def jobs(self) -> list[SyncWorkflowJob]:
-        """The async object's ``jobs``."""
-        return [SyncWorkflowJob(_item) for _item in self._target.jobs]
-
-    def __len__(self) -> int:
-        return self._target.__len__()
-
-    def __iter__(self) -> Iterator[SyncWorkflowJob]:
-        return map(SyncWorkflowJob, self._target.__iter__())
-
-    def __getitem__(self, index: int) -> SyncWorkflowJob:
-        return SyncWorkflowJob(self._target.__getitem__(index))
-
-    def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[WorkflowOutputs]:
-        """The outputs of every item, in enqueue order, keyed by node id and reachable by label."""
-        return _call(self._target.outputs, timeout=timeout)
-
-    def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> list[str]:
-        """Wait for every item (see ``BatchHandle.wait``)."""
-        return _call(self._target.wait, timeout=timeout, cancel_on_timeout=cancel_on_timeout)
-
-    def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> int:
-        """Cancel every unfinished item; returns how many were canceled."""
-        return _call(self._target.cancel, timeout=timeout)
-
-    def status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> BatchStatus:
-        """The batch's counts per status."""
-        return _call(self._target.status, timeout=timeout)
-
-    def results(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[QueueItem]:
-        """Every item with its session, in enqueue order."""
-        return _call(self._target.results, timeout=timeout)
-
-    def images(self, *, include_intermediate: bool = False, timeout: TimeoutArg = NOT_GIVEN) -> list[str]:
-        """Names of every image the run produced, item after item in enqueue order."""
-        return _call(self._target.images, include_intermediate=include_intermediate, timeout=timeout)
-
-    def download_images(
-        self,
-        to_dir: str | os.PathLike[str],
-        *,
-        include_intermediate: bool = False,
-        timeout: TimeoutArg = NOT_GIVEN,
-    ) -> list[Path]:
-        """Download every image of the run into ``to_dir`` (atomic writes); return the paths."""
-        return _call(
-            self._target.download_images, to_dir, include_intermediate=include_intermediate, timeout=timeout
-        )
-
-    def progress(self) -> Iterator[InvocationProgressEvent]:
-        """Progress events of every item until the run is over (see ``BatchHandle.progress``)."""
-        return _iterate(self._target.progress)
-
-    def events(self) -> Iterator[Event]:
-        """The batch's events until every item is terminal (see ``BatchHandle.events``)."""
-        return _iterate(self._target.events)
-
-
 class SyncBatchHandle(SyncObject):
     """Sync twin of :class:`~invokeai_sdk.jobs.BatchHandle`.
 
@@ -2993,9 +2896,24 @@ class SyncBatchHandle(SyncObject):
         return self._target.destination
 
     @property
+    def labels(self) -> Any:
+        """The async object's ``labels``."""
+        return self._target.labels
+
+    @property
+    def document(self) -> Any:
+        """The async object's ``document``."""
+        return self._target.document
+
+    @property
     def jobs(self) -> list[SyncJobHandle]:
         """The async object's ``jobs``."""
         return [SyncJobHandle(_item) for _item in self._target.jobs]
+
+    @property
+    def batch(self) -> SyncBatchHandle:
+        """Deprecated: the handle itself (``ivk.workflows.run`` used to wrap it)."""
+        return SyncBatchHandle(self._target.batch)
 
     def __len__(self) -> int:
         return self._target.__len__()
@@ -3026,7 +2944,7 @@ class SyncBatchHandle(SyncObject):
         """Every item of the batch with its session, in enqueue order (one request per 1000 items)."""
         return _call(self._target.results, timeout=timeout)
 
-    def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[dict[str, list[dict[str, Any]]]]:
+    def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> list[WorkflowOutputs]:
         """The outputs of every item (see :meth:`JobHandle.outputs`), in enqueue order."""
         return _call(self._target.outputs, timeout=timeout)
 
@@ -3117,67 +3035,6 @@ class SyncEventStream(SyncObject):
         self._target.close()
 
 
-class SyncWorkflowJob(SyncObject):
-    """Sync twin of :class:`~invokeai_sdk.workflows._run.WorkflowJob`.
-
-    One queue item of a workflow run: a ``JobHandle`` whose :meth:`outputs` answer by label too."""
-
-    _target: WorkflowJob
-
-    def __init__(self, target: WorkflowJob) -> None:
-        self._target = target
-
-    @property
-    def job(self) -> SyncJobHandle:
-        """The async object's ``job``."""
-        return SyncJobHandle(self._target.job)
-
-    @property
-    def item_id(self) -> Any:
-        """The async object's ``item_id``."""
-        return self._target.item_id
-
-    def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowOutputs:
-        """Outputs per workflow node id, also reachable by node label."""
-        return _call(self._target.outputs, timeout=timeout)
-
-    def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> str:
-        """Wait until the item is finished (see ``JobHandle.wait``)."""
-        return _call(self._target.wait, timeout=timeout, cancel_on_timeout=cancel_on_timeout)
-
-    def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
-        """Cancel the item."""
-        _call(self._target.cancel, timeout=timeout)
-
-    def result(self, *, timeout: TimeoutArg = NOT_GIVEN) -> QueueItem:
-        """The queue item with its session."""
-        return _call(self._target.result, timeout=timeout)
-
-    def images(self, *, include_intermediate: bool = False, timeout: TimeoutArg = NOT_GIVEN) -> list[str]:
-        """Names of the images the item produced (of non-intermediate nodes unless asked)."""
-        return _call(self._target.images, include_intermediate=include_intermediate, timeout=timeout)
-
-    def download_images(
-        self,
-        to_dir: str | os.PathLike[str],
-        *,
-        include_intermediate: bool = False,
-        timeout: TimeoutArg = NOT_GIVEN,
-    ) -> list[Path]:
-        """Download the item's images into ``to_dir``; return the paths."""
-        return _call(
-            self._target.download_images, to_dir, include_intermediate=include_intermediate, timeout=timeout
-        )
-
-    def progress(self) -> Iterator[InvocationProgressEvent]:
-        """The item's progress events until it is terminal (see ``JobHandle.progress``)."""
-        return _iterate(self._target.progress)
-
-    def events(self) -> Iterator[Event]:
-        """The item's events until it is terminal (see ``JobHandle.events``)."""
-        return _iterate(self._target.events)
-
-
 class SyncJobHandle(SyncObject):
     """Sync twin of :class:`~invokeai_sdk.jobs.JobHandle`.
 
@@ -3209,6 +3066,11 @@ class SyncJobHandle(SyncObject):
         return self._target.origin
 
     @property
+    def labels(self) -> Any:
+        """The async object's ``labels``."""
+        return self._target.labels
+
+    @property
     def settled_by(self) -> SettledBy | None:
         """How the last :meth:`wait` (or the batch's) learnt the job's end: ``"event"`` (a queue event)
         or ``"poll"`` (a REST poll: before any event, or without events); ``None`` before a wait ended."""
@@ -3231,8 +3093,16 @@ class SyncJobHandle(SyncObject):
         """The queue item with its session (fetched again unless it was already terminal)."""
         return _call(self._target.result, timeout=timeout)
 
-    def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, list[dict[str, Any]]]:
-        """Outputs per node id of *your* graph: one output per prepared node (several under iterate)."""
+    @property
+    def job(self) -> SyncJobHandle:
+        """Deprecated: the handle itself (``ivk.workflows.run`` used to wrap it)."""
+        return SyncJobHandle(self._target.job)
+
+    def outputs(self, *, timeout: TimeoutArg = NOT_GIVEN) -> WorkflowOutputs:
+        """Outputs per node id of *your* graph: one output per prepared node (several under iterate).
+
+        A ``dict`` by node id; for a workflow run a node's label works as a key too.
+        """
         return _call(self._target.outputs, timeout=timeout)
 
     def images(self, *, include_intermediate: bool = False, timeout: TimeoutArg = NOT_GIVEN) -> list[str]:

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import NotFoundError, WorkflowError, WorkflowInputError
 from .._types import NOT_GIVEN, TimeoutArg
+from ..jobs import BatchHandle
 from ..workflows import Pending, WorkflowDocument
 from ..workflows._generators import SERVER_KINDS, expand_generator, generator_kind, generator_settings
 from ..workflows._models import ModelBinding, bind_document_models
-from ..workflows._run import WorkflowRun
+from ..workflows._run import node_labels
 from ..workflows._sweep import SweepKey
 from ..workflows._values import MODEL_KEYS
 from ._workflow_library import WorkflowLibrary
@@ -260,8 +261,9 @@ class WorkflowsResource(WorkflowLibrary):
         origin: str = "workflows",
         destination: str = "gallery",
         timeout: TimeoutArg = NOT_GIVEN,
-    ) -> WorkflowRun:
-        """Enqueue a workflow as the GUI would and return its run (wrapping the queue's batch handle).
+    ) -> BatchHandle:
+        """Enqueue a workflow as the GUI would and return its run: the queue's batch handle, with the
+        document as run (``run.document``) and its node labels (``run.labels``).
 
         ``workflow`` is a document, a file path, JSON, a dict or a library id. ``board`` (a board id or
         DTO) is where board fields left at ``"auto"`` save their images. ``sweep`` / ``zip`` / ``runs``
@@ -272,7 +274,16 @@ class WorkflowsResource(WorkflowLibrary):
         document = await self.prepare(workflow, timeout=timeout)
         batch = await self._batch_of(document, board, sweep, zip, runs, origin, destination, timeout)
         handle = await QueueResource(self._client).enqueue(batch, prepend=prepend, timeout=timeout)
-        return WorkflowRun(handle, document)
+        return BatchHandle(
+            self._client,
+            queue_id=handle.queue_id,
+            batch_id=handle.batch_id,
+            item_ids=handle.item_ids,
+            origin=handle.origin,
+            destination=handle.destination,
+            labels=node_labels(document),
+            document=document,
+        )
 
 
 _LIBRARY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}")
