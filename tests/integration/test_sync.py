@@ -80,7 +80,7 @@ def test_enqueue_and_wait_for_a_job(sync_ivk: InvokeAI) -> None:
     job = batch.jobs[0]
     assert isinstance(job, SyncJobHandle)
     assert [type(j) for j in batch] == [SyncJobHandle]
-    assert job.wait(timeout=60) == "completed"
+    assert job.wait(wait_timeout=60) == "completed"
     outputs = job.outputs()
     assert any(out.get("value") == 42 for outs in outputs.values() for out in outs)
 
@@ -115,7 +115,7 @@ def test_iterating_an_event_stream(sync_ivk: InvokeAI) -> None:
     listener.start()
     assert ready.wait(30)
     batch = sync_ivk.queue.enqueue(image_to_board())
-    assert batch.jobs[0].wait(timeout=60) == "completed"
+    assert batch.jobs[0].wait(wait_timeout=60) == "completed"
     assert done.wait(30), f"no terminal event; saw {statuses}"
     assert statuses[-1] == "completed" and "in_progress" in statuses
     assert all(getattr(e, "item_id", None) == batch.item_ids[0] for e in seen)

@@ -149,7 +149,7 @@ async def test_text_to_image_workflows_load_type_and_are_accepted(
 
 async def test_bind_models_by_hash_then_name_then_base_and_type(ivk: AsyncInvokeAI, tmp_path: Path) -> None:
     source = write_safetensors(tmp_path / "tiny-model.safetensors")
-    model = (await (await ivk.models.install(str(source), inplace=True)).wait(timeout=60)).model
+    model = (await (await ivk.models.install(str(source), inplace=True)).wait(wait_timeout=60)).model
     assert model is not None and model.hash
     raw = json.loads((SHIPPED / "sdxl-text-to-image.json").read_text())
     field = raw["nodes"][0]["data"]["inputs"]["model"]

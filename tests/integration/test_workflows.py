@@ -21,7 +21,7 @@ MODEL_FREE = ["blur-to-board.json", "resize-and-crop.json", "blur-sweep.json"]
 
 async def _finished(job: JobHandle) -> QueueItem:
     """Wait for one queue item (it must complete) and return it with its session."""
-    await job.wait(timeout=60)
+    await job.wait(wait_timeout=60)
     return await job.result()
 
 

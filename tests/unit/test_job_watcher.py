@@ -36,7 +36,7 @@ async def test_a_permanent_refusal_ends_the_wait_with_the_servers_error() -> Non
         )
         async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
             with pytest.raises(PermissionDeniedError, match="Not allowed"):
-                await JobHandle(ivk, 7).wait(timeout=10)
+                await JobHandle(ivk, 7).wait(wait_timeout=10)
     assert route.call_count == 2
 
 
@@ -49,7 +49,7 @@ async def test_a_long_outage_ends_every_wait_of_a_batch_with_a_connection_error(
         async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
             batch = BatchHandle(ivk, queue_id="default", batch_id="b", item_ids=[1, 2])
             with pytest.raises(APIConnectionError):
-                await batch.wait(timeout=10)
+                await batch.wait(wait_timeout=10)
     # the first look, then failed polls until GIVE_UP_AFTER seconds had passed (a deadline, not a count)
     assert 2 < route.call_count < 1000
 
@@ -70,7 +70,7 @@ async def test_transient_failures_are_ridden_out() -> None:
         async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
             # the failed item's details cannot be read: it still settles as failed
             with pytest.raises(JobFailedError) as caught:
-                await JobHandle(ivk, 4).wait(timeout=10)
+                await JobHandle(ivk, 4).wait(wait_timeout=10)
     assert caught.value.item_id == 4 and caught.value.error_type is None
 
 
@@ -95,5 +95,5 @@ async def test_a_subscription_that_fails_in_the_poll_loop_does_not_stop_the_poll
             ]
         )
         async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
-            assert await JobHandle(ivk, 9).wait(timeout=10) == "completed"
+            assert await JobHandle(ivk, 9).wait(wait_timeout=10) == "completed"
     assert len(calls) >= 2  # the poll loop tried again, failed, and went on polling

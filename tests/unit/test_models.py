@@ -232,7 +232,7 @@ async def test_wait_timeout_and_cancel_of_unknown_job(ivk: AsyncInvokeAI) -> Non
     ivk.__dict__["events"] = FakeEvents(None)
     install = await ivk.models.get_install_job(7)
     with pytest.raises(WaitTimeoutError, match="did not finish"):
-        await install.wait(timeout=0.2, poll_interval=0.05)
+        await install.wait(wait_timeout=0.2, poll_interval=0.05)
     with pytest.raises(NotFoundError, match="No job with id 7"):
         await install.cancel()
 

@@ -588,7 +588,7 @@ def models_install(
                 view.bar("install", f"install job {job.id}", total=None)
                 async with anyio.create_task_group() as group:
                     group.start_soon(watch)
-                    result = await job.wait(timeout=timeout)
+                    result = await job.wait(wait_timeout=timeout)
                     group.cancel_scope.cancel()
         except (InstallFailedError, WaitTimeoutError):
             raise
