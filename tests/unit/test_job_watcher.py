@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import anyio
 import httpx
 import pytest
 import respx
@@ -11,6 +14,7 @@ from invokeai_sdk import (
     AsyncInvokeAI,
     JobFailedError,
     PermissionDeniedError,
+    WaitTimeoutError,
     _job_watcher,
 )
 from invokeai_sdk.jobs import BatchHandle, JobHandle
@@ -97,3 +101,49 @@ async def test_a_subscription_that_fails_in_the_poll_loop_does_not_stop_the_poll
         async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
             assert await JobHandle(ivk, 9).wait(wait_timeout=10) == "completed"
     assert len(calls) >= 2  # the poll loop tried again, failed, and went on polling
+
+
+async def test_one_poller_serves_every_wait_and_is_handed_over_when_its_wait_leaves() -> None:
+    bodies: list[list[int]] = []
+    finished: set[int] = set()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = json.loads(request.content)["item_ids"]
+        bodies.append(sorted(ids))
+        if len(bodies) >= 8:
+            finished.add(2)
+        return httpx.Response(
+            200, json=[{"item_id": i, "status": "completed" if i in finished else "pending"} for i in ids]
+        )
+
+    async with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.post(SUMMARIES).mock(side_effect=answer)
+        async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
+            watcher = _job_watcher.get_watcher(ivk, "default")
+            watcher.use_events = False  # no socket attempt eats the first wait's short deadline
+            outcomes: dict[int, object] = {}
+
+            async def wait(item_id: int, seconds: float) -> None:
+                try:
+                    outcomes[item_id] = await JobHandle(ivk, item_id).wait(wait_timeout=seconds)
+                except WaitTimeoutError as exc:
+                    outcomes[item_id] = exc
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(wait, 1, 0.06)  # the first wait runs the poller, then gives up
+                with anyio.fail_after(1):
+                    while not watcher.polling:
+                        await anyio.sleep(0.001)
+                group.start_soon(wait, 2, 10)
+                while 1 not in outcomes:
+                    await anyio.sleep(0.001)
+                assert isinstance(outcomes[1], WaitTimeoutError)
+                with anyio.fail_after(1):  # the other wait takes the poller over
+                    while not watcher.polling:
+                        await anyio.sleep(0.001)
+                assert 2 not in outcomes
+            assert outcomes[2] == "completed"
+            assert not watcher.polling and not watcher._waiters
+    shared = [body for body in bodies if body == [1, 2]]
+    assert shared  # while both waited, one poll asked for both
+    assert bodies[-1] == [2] and len(bodies) >= 8
