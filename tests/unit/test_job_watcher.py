@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import anyio
 import httpx
@@ -131,19 +132,23 @@ async def test_one_poller_serves_every_wait_and_is_handed_over_when_its_wait_lea
 
             async with anyio.create_task_group() as group:
                 group.start_soon(wait, 1, 0.06)  # the first wait runs the poller, then gives up
-                with anyio.fail_after(1):
-                    while not watcher.polling:
-                        await anyio.sleep(0.001)
+                await _until(lambda: watcher.polling)
                 group.start_soon(wait, 2, 10)
-                while 1 not in outcomes:
-                    await anyio.sleep(0.001)
+                await _until(lambda: 1 in outcomes)
                 assert isinstance(outcomes[1], WaitTimeoutError)
-                with anyio.fail_after(1):  # the other wait takes the poller over
-                    while not watcher.polling:
-                        await anyio.sleep(0.001)
+                await _until(lambda: watcher.polling)  # the other wait takes the poller over
                 assert 2 not in outcomes
             assert outcomes[2] == "completed"
             assert not watcher.polling and not watcher._waiters
     shared = [body for body in bodies if body == [1, 2]]
     assert shared  # while both waited, one poll asked for both
     assert bodies[-1] == [2] and len(bodies) >= 8
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Return once ``condition()`` holds (checked every millisecond, for up to a second)."""
+    for _ in range(1000):
+        if condition():
+            return
+        await anyio.sleep(0.001)
+    raise AssertionError("the condition never held")
