@@ -7,6 +7,10 @@ or the shared REST poll (one ``item_summaries_by_ids`` request per interval for 
 reconnect or a cleared queue triggers an immediate poll. Without events (trio, socket refused) the
 same poll alone settles the waits; a refused socket is tried again after ``EVENTS_RETRY_AFTER`` s.
 
+It is plain anyio, built from the waiting engine's pieces (``_waiting``), and owns no task: the
+shared poller runs inside one of the waits (the first that finds none running) and, when that wait
+ends (settled, deadline, cancelled), the next pending wait takes it over.
+
 No wait can hang on a broken server: a poll the server refuses for good (401, 403, 404 on the queue,
 ...) ends the waits with that error, and so do polls failing in a row for ``GIVE_UP_AFTER`` seconds
 (a deadline in time, whatever each failed poll spent on the transport's own retries).
@@ -287,7 +291,7 @@ class JobWatcher:
         try:
             await self._poll_once(item_ids)
         except Exception as exc:
-            error = describe_error(exc)  # not the server's error: a bug; end the waits, loudly
+            error = describe_error(exc, "polling the queue")  # a bug, not the server: end the waits, loudly
             self._poll_failures += 1
             if self._failing_since is None:
                 self._failing_since = started

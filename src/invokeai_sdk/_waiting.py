@@ -31,6 +31,7 @@ __all__ = [
     "Settled",
     "as_source",
     "backoff",
+    "describe_error",
     "resolve_wait_timeout",
     "settle",
     "subscribed",
@@ -266,10 +267,11 @@ async def settle(
         await between()
 
 
-def describe_error(exc: BaseException) -> InvokeAIError:
-    """``exc`` as an :class:`InvokeAIError` (wrapping what is not one, chained)."""
+def describe_error(exc: BaseException, doing: str) -> InvokeAIError:
+    """``exc`` as an :class:`InvokeAIError`: itself, or (a bug, not the server) wrapped and chained,
+    saying what was being done (``"polling the queue"``)."""
     if isinstance(exc, InvokeAIError):
         return exc
-    error = InvokeAIError(f"polling failed: {exc!r}")
+    error = InvokeAIError(f"{doing} failed: {exc!r}")
     error.__cause__ = exc
     return error
