@@ -370,6 +370,10 @@ def test_the_sync_pool_runs_on_the_sync_runtime(tmp_path: Path) -> None:
     with InvokeAIPool(sims, poll_interval=0.02) as pool:
         run = pool.enqueue(GRAPH, data=seeds(10))
         assert run.wait(wait_timeout=30) == ["completed"] * 10
+        with pytest.warns(DeprecationWarning, match="wait_timeout"):  # the deadline's old name
+            assert run.jobs[0].wait(timeout=30) == "completed"
+        with pytest.raises(TypeError, match="not both"):
+            run.wait(wait_timeout=30, timeout=30)
         paths = run.download_images(tmp_path)
         assert len(paths) == 10
         assert run.status().completed == 10
