@@ -40,7 +40,7 @@ FAILS: dict[str, Any] = {
 async def classify(ivk: AsyncInvokeAI) -> None:
     batch = await ivk.queue.enqueue(FAILS)
     try:
-        await batch.wait(timeout=120)
+        await batch.wait(wait_timeout=120)
     except JobFailedError as exc:  # the server's exception type and message, and its traceback
         print(f"item {exc.item_id} failed: {exc.error_type}: {exc.error_message}")
         print("  last traceback line:", (exc.error_traceback or "").strip().splitlines()[-1:])
@@ -64,7 +64,7 @@ async def cancel(ivk: AsyncInvokeAI) -> None:
         await ivk.queue.enqueue(WORKS, runs=2)
         print("everything pending:", await ivk.queue.cancel_all_except_current(), "items canceled")
         try:
-            await batch.wait(timeout=30)
+            await batch.wait(wait_timeout=30)
         except JobCanceledError as exc:
             print("waiting on a canceled batch raises JobCanceledError:", exc)
     finally:

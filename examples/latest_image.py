@@ -24,7 +24,7 @@ async def main() -> None:
             for radius in (1, 8):  # two runs, one after the other: the second makes the newest image
                 wf.inputs["Blur Radius"] = radius
                 run = await ivk.workflows.run(wf, board=board)
-                await run.wait(timeout=120)
+                await run.wait(wait_timeout=120)
                 print(f"radius {radius}: made {await run.images()}")
             newest = await ivk.images.latest(board=board)
             assert newest is not None

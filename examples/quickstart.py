@@ -40,7 +40,7 @@ async def main() -> None:
         wf.inputs["Image"] = uploaded  # by label, index or (node id, field); a name, DTO, path or bytes
 
         run = await ivk.workflows.run(wf, board=board)
-        await run.wait(timeout=120)
+        await run.wait(wait_timeout=120)
         outputs = (await run.outputs())[0]
         print(f"workflow {wf.name!r} finished: outputs of nodes {sorted(outputs)}")
 

@@ -21,7 +21,7 @@ async def main() -> None:
         board = await ivk.boards.create("sdk example")
         try:
             run = await ivk.workflows.run(wf, board=board, sweep={"Blur Radius": [1, 4, 8]})
-            await run.wait(timeout=120)
+            await run.wait(wait_timeout=120)
             for outputs in await run.outputs():
                 # Keyed by the workflow's node ids ("save"), reachable by node label ("Output") too.
                 print("Output", outputs.images("Output"))

@@ -20,7 +20,7 @@ def main() -> None:
 
         wf = ivk.workflows.load(WORKFLOWS / "blur-to-board.json")
         run = ivk.workflows.run(wf, board=board, sweep={"Blur Radius": [1, 3, 6]})  # 3 images, one request
-        print(f"statuses: {run.wait(timeout=120)}")
+        print(f"statuses: {run.wait(wait_timeout=120)}")
 
         with ivk.events.subscribe(types=["queue_item_status_changed"]) as stream:
             batch = ivk.workflows.run(wf, board=board)

@@ -38,7 +38,7 @@ async def main(prompt: str) -> None:
         run = await ivk.workflows.run(wf)
         async for progress in run.progress():  # may be over before it starts on a fast server
             print(f"  {progress.invocation_source_id}: {progress.message} {(progress.percentage or 0):.0%}")
-        await run.wait(timeout=900)
+        await run.wait(wait_timeout=900)
         names = await run.images()
         try:
             with tempfile.TemporaryDirectory() as folder:

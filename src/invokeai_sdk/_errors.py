@@ -34,7 +34,7 @@ Every error the public API raises derives from :class:`InvokeAIError`; no ``http
     ├── InstallFailedError            a model install job failed
     │   └── InstallCanceledError      it was cancelled
     ├── BulkDownloadError             the server could not build a bulk zip
-    └── WaitTimeoutError              ``wait(timeout=...)`` ran out (also a ``TimeoutError``)
+    └── WaitTimeoutError              ``wait(wait_timeout=...)`` ran out (also a ``TimeoutError``)
 """
 
 from __future__ import annotations
@@ -369,7 +369,7 @@ class BulkDownloadError(InvokeAIError):
 
 
 class WaitTimeoutError(InvokeAIError, TimeoutError):
-    """A ``wait(timeout=...)`` ran out before the job settled (the job itself keeps running)."""
+    """A ``wait(wait_timeout=...)`` ran out before the job settled (the job itself keeps running)."""
 
 
 def parse_error_details(detail: Any) -> list[ErrorDetail]:

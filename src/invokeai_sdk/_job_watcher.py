@@ -7,6 +7,10 @@ or the shared REST poll (one ``item_summaries_by_ids`` request per interval for 
 reconnect or a cleared queue triggers an immediate poll. Without events (trio, socket refused) the
 same poll alone settles the waits; a refused socket is tried again after ``EVENTS_RETRY_AFTER`` s.
 
+It is plain anyio, built from the waiting engine's pieces (``_waiting``), and owns no task: the
+shared poller runs inside one of the waits (the first that finds none running) and, when that wait
+ends (settled, deadline, cancelled), the next pending wait takes it over.
+
 No wait can hang on a broken server: a poll the server refuses for good (401, 403, 404 on the queue,
 ...) ends the waits with that error, and so do polls failing in a row for ``GIVE_UP_AFTER`` seconds
 (a deadline in time, whatever each failed poll spent on the transport's own retries).
@@ -14,15 +18,12 @@ No wait can hang on a broken server: a poll the server refuses for good (401, 40
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
-import sniffio
 
 from ._errors import (
     APIConnectionError,
@@ -32,6 +33,7 @@ from ._errors import (
     NotFoundError,
 )
 from ._types import SettledBy
+from ._waiting import Poke, describe_error
 from .events._connection import get_connection
 from .events._stream import CallbackStream, EventFilter
 from .events._types import (
@@ -42,7 +44,8 @@ from .events._types import (
     QueueItemStatusChangedEvent,
     ReconnectedEvent,
 )
-from .types.queue import TERMINAL_STATUSES, QueueItem
+from .resources._queue_items import QueueItems
+from .types.queue import TERMINAL_STATUSES
 
 if TYPE_CHECKING:
     from ._base_client import BaseClient
@@ -96,7 +99,11 @@ def get_watcher(client: BaseClient, queue_id: str) -> JobWatcher:
 
 
 class JobWatcher:
-    """Settles every wait on one queue of one session (see the module docstring)."""
+    """Settles every wait on one queue of one session (see the module docstring).
+
+    Plain anyio, no task of its own: the shared poller is run by one of the waits (the first that
+    finds none running); when that wait ends, the next pending wait takes the poller over.
+    """
 
     def __init__(self, client: BaseClient, queue_id: str) -> None:
         self._client = client
@@ -104,9 +111,10 @@ class JobWatcher:
         self._waiters: dict[int, list[_Waiter]] = {}
         self._known: OrderedDict[int, Outcome] = OrderedDict()
         self._stream: CallbackStream | None = None
-        self._poll_task: asyncio.Task[None] | None = None
-        self._poke: asyncio.Event | None = None
-        self._start_lock: asyncio.Lock | None = None
+        self._poke = Poke()
+        self._poller_gone: anyio.Event | None = None
+        """Set when the wait that runs the poller leaves (``None``: no poller runs)."""
+        self._start_lock: anyio.Lock | None = None
         self._events_failed_at: float | None = None
         self._poll_failures = 0
         self._failing_since: float | None = None
@@ -123,17 +131,26 @@ class JobWatcher:
         """True while the watcher receives this queue's events."""
         return self._is_listening()
 
+    @property
+    def polling(self) -> bool:
+        """True while one of the waits runs the shared poller."""
+        return self._poller_gone is not None
+
     def _is_listening(self) -> bool:
         return self._stream is not None and not self._stream._closed
 
     async def start(self) -> bool:
-        """Subscribe to the queue's events (rooms joined on return); False when events are unavailable."""
-        if _library() != "asyncio" or not self.use_events:
+        """Subscribe to the queue's events (rooms joined on return); False when events are unavailable.
+
+        A refused subscription (no asyncio loop, the socket refused) is tried again only after
+        ``EVENTS_RETRY_AFTER`` seconds.
+        """
+        if not self.use_events or self._closed:
             return False
         if self.listening:
             return True
         if self._start_lock is None:
-            self._start_lock = asyncio.Lock()
+            self._start_lock = anyio.Lock()
         async with self._start_lock:
             if self._is_listening():
                 return True
@@ -175,7 +192,7 @@ class JobWatcher:
             for item_id in event.canceled_item_ids:
                 self._settle(item_id, Outcome("canceled", settled_by="event"))
         elif isinstance(event, ReconnectedEvent | DisconnectedEvent | QueueClearedEvent):
-            self._wake_poller()  # events may have been missed (or stopped): ask the server now
+            self._poke.set()  # events may have been missed (or stopped): ask the server now
 
     def _settle(self, item_id: int, outcome: Outcome) -> None:
         if outcome.status not in ("deleted", "unknown"):
@@ -186,14 +203,10 @@ class JobWatcher:
         for waiter in self._waiters.pop(item_id, []):
             waiter.settle(outcome)
 
-    def _wake_poller(self) -> None:
-        if self._poke is not None:
-            self._poke.set()
-
     # -- waiting ------------------------------------------------------------------------------
 
     async def wait(self, item_id: int) -> Outcome:
-        """Wait until ``item_id`` is terminal (no timeout here: the caller scopes it)."""
+        """Wait until ``item_id`` is terminal (no deadline here: the caller scopes it)."""
         return (await self.wait_many([item_id]))[item_id]
 
     async def wait_many(
@@ -225,16 +238,14 @@ class JobWatcher:
                 await self.start()
                 # Reconcile once right away: the jobs may have finished before anyone listened.
                 await self._poll_guarded([i for i in unknown if waiters[i].outcome is None])
-            for item_id in ids:
-                waiter = waiters[item_id]
-                if waiter.outcome is None:
-                    if _library() == "asyncio":
-                        self._ensure_poller()
-                        await waiter.done.wait()
-                    else:
-                        while waiter.outcome is None:
-                            await anyio.sleep(POLL_INTERVAL)
-                            await self._poll_guarded([i for i in ids if waiters[i].outcome is None])
+            mine = list(waiters.values())
+            while any(w.outcome is None for w in mine):
+                gone = self._poller_gone
+                if gone is None:
+                    await self._run_poller(mine)
+                else:  # another wait polls for everyone: wait for our end, or take over when it leaves
+                    pending = next(w for w in mine if w.outcome is None)
+                    await _first_of([pending.done, gone])
             return {item_id: w.outcome for item_id, w in waiters.items() if w.outcome is not None}
         finally:
             for item_id, waiter in waiters.items():
@@ -246,18 +257,27 @@ class JobWatcher:
                 else:
                     self._waiters.pop(item_id, None)
 
-    def _ensure_poller(self) -> None:
-        if self._poll_task is None or self._poll_task.done():
-            self._poke = asyncio.Event()
-            self._poll_task = asyncio.get_running_loop().create_task(self._poll_loop())
+    async def _run_poller(self, mine: list[_Waiter]) -> None:
+        """Run the shared poller (for every wait of the queue) until ``mine`` are all settled."""
+        gone = self._poller_gone = anyio.Event()
+        try:
+            async with anyio.create_task_group() as group:
+
+                async def until_mine_settled() -> None:
+                    for waiter in mine:
+                        await waiter.done.wait()
+                    group.cancel_scope.cancel()
+
+                group.start_soon(until_mine_settled)
+                group.start_soon(self._poll_loop)
+        finally:
+            self._poller_gone = None
+            gone.set()
 
     async def _poll_loop(self) -> None:
-        assert self._poke is not None
         while self._waiters and not self._closed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), POLL_INTERVAL)
-            self._poke.clear()
-            if not self.listening and _library() == "asyncio":
+            await self._poke.wait(POLL_INTERVAL)
+            if not self.listening:
                 try:
                     await self.start()  # a no-op while a failed subscription is recent
                 except Exception as exc:  # e.g. the login before the socket failed: keep polling
@@ -271,25 +291,22 @@ class JobWatcher:
         try:
             await self._poll_once(item_ids)
         except Exception as exc:
-            if not isinstance(exc, InvokeAIError):  # a bug, not the server: end the waits, loudly
-                error = InvokeAIError(f"polling the queue failed: {exc!r}")
-                error.__cause__ = exc
-                exc = error
+            error = describe_error(exc, "polling the queue")  # a bug, not the server: end the waits, loudly
             self._poll_failures += 1
             if self._failing_since is None:
                 self._failing_since = started
-            permanent = not isinstance(exc, APIConnectionError) and not (
-                isinstance(exc, APIStatusError) and exc.status_code in _TRANSIENT_STATUSES
+            permanent = not isinstance(error, APIConnectionError) and not (
+                isinstance(error, APIStatusError) and error.status_code in _TRANSIENT_STATUSES
             )
             failing_for = anyio.current_time() - self._failing_since
             if permanent or failing_for >= self.give_up_after:
-                log.warning("polling queue items failed; ending the waits: %s", exc)
+                log.warning("polling queue items failed; ending the waits: %s", error)
                 for item_id in item_ids:
-                    self._settle(item_id, Outcome("unknown", error=exc, settled_by="poll"))
+                    self._settle(item_id, Outcome("unknown", error=error, settled_by="poll"))
                 if not self._waiters:  # a later wait gets its own deadline
                     self._poll_failures, self._failing_since = 0, None
             else:
-                log.info("polling queue items failed (%d in a row): %s", self._poll_failures, exc)
+                log.info("polling queue items failed (%d in a row): %s", self._poll_failures, error)
         else:
             self._poll_failures = 0
             self._failing_since = None
@@ -298,9 +315,7 @@ class JobWatcher:
         if not item_ids:
             return
         self.polls += 1
-        from .resources.queue import QueueResource  # local: resources import this module
-
-        queue = QueueResource(self._client)
+        queue = QueueItems(self._client)
         for start in range(0, len(item_ids), _CHUNK):
             chunk = item_ids[start : start + _CHUNK]
             summaries = await queue.summaries(chunk, queue_id=self.queue_id)
@@ -314,10 +329,10 @@ class JobWatcher:
                 elif summary.status in TERMINAL_STATUSES:
                     self._settle(item_id, Outcome(summary.status, settled_by="poll"))
 
-    async def _failure(self, queue: Any, item_id: int) -> Outcome:
+    async def _failure(self, queue: QueueItems, item_id: int) -> Outcome:
         """The failed item's error details; without them (item gone, GET failed) just ``failed``."""
         try:
-            item: QueueItem = await queue.get(item_id, queue_id=self.queue_id)
+            item = await queue.get(item_id, queue_id=self.queue_id)
         except NotFoundError:
             return Outcome("failed", settled_by="poll")
         except InvokeAIError as exc:
@@ -331,19 +346,19 @@ class JobWatcher:
         for item_id in list(self._waiters):
             for waiter in self._waiters.pop(item_id, []):
                 waiter.settle(Outcome("closed"))
-        tasks = [t for t in (self._poll_task,) if t is not None and not t.done()]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        self._poke.set()
         stream, self._stream = self._stream, None
         if stream is not None:
             await get_connection(self._client).detach(stream)
 
 
-def _library() -> str | None:
-    try:
-        return sniffio.current_async_library()
-    except sniffio.AsyncLibraryNotFoundError:
-        return None
+async def _first_of(events: list[anyio.Event]) -> None:
+    """Return when the first of ``events`` is set."""
+    async with anyio.create_task_group() as group:
+
+        async def wait(event: anyio.Event) -> None:
+            await event.wait()
+            group.cancel_scope.cancel()
+
+        for event in events:
+            group.start_soon(wait, event)

@@ -4,7 +4,7 @@
 
     batch = await ivk.queue.enqueue(graph)
     job = batch.jobs[0]
-    await job.wait(timeout=60)           # JobFailedError / JobCanceledError / WaitTimeoutError
+    await job.wait(wait_timeout=60)      # JobFailedError / JobCanceledError / WaitTimeoutError
     names = await job.images()
 
 A run made from a workflow (``ivk.workflows.run``) carries the workflow's node labels: its
@@ -34,7 +34,8 @@ from ._errors import (
 )
 from ._job_watcher import Outcome, get_watcher
 from ._outputs import WorkflowOutputs
-from ._types import NOT_GIVEN, SettledBy, TimeoutArg
+from ._types import NOT_GIVEN, NotGiven, SettledBy, TimeoutArg
+from ._waiting import Deadline, resolve_wait_timeout
 from .events._types import (
     DisconnectedEvent,
     Event,
@@ -44,6 +45,7 @@ from .events._types import (
     QueueItemStatusChangedEvent,
     ReconnectedEvent,
 )
+from .resources._queue_items import QueueItems
 from .types.queue import TERMINAL_STATUSES, BatchStatus, QueueItem
 
 if TYPE_CHECKING:
@@ -51,15 +53,12 @@ if TYPE_CHECKING:
     from .events import EventsResource
     from .events._stream import EventStream
     from .resources.images import ImagesResource
-    from .resources.queue import QueueResource
 
 __all__ = ["BatchHandle", "JobHandle", "outputs_of", "images_of"]
 
 
-def _queue(client: BaseClient) -> QueueResource:
-    from .resources.queue import QueueResource  # local: the queue namespace makes these handles
-
-    return QueueResource(client)
+def _queue(client: BaseClient) -> QueueItems:
+    return QueueItems(client)
 
 
 def _images(client: BaseClient) -> ImagesResource:
@@ -112,20 +111,29 @@ class JobHandle:
     def __repr__(self) -> str:
         return f"JobHandle(item_id={self.item_id}, queue_id={self.queue_id!r}, batch_id={self.batch_id!r})"
 
-    async def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> str:
+    async def wait(
+        self,
+        *,
+        wait_timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+    ) -> str:
         """Wait until the job is finished; return ``"completed"``.
 
         Raises :class:`JobFailedError` (with the server's ``error_type``, ``error_message`` and
         ``error_traceback``), :class:`JobCanceledError`, or :class:`WaitTimeoutError` after
-        ``timeout`` seconds (canceling the job first when ``cancel_on_timeout``).
+        ``wait_timeout`` seconds (``None``: no deadline; canceling the job first when
+        ``cancel_on_timeout``). ``timeout=`` is the deprecated old name of ``wait_timeout``.
         """
-        outcome: Outcome | None = None
-        with anyio.move_on_after(timeout):
-            outcome = await get_watcher(self._client, self.queue_id).wait(self.item_id)
-        if outcome is None:
+        seconds = resolve_wait_timeout(wait_timeout, timeout)
+        deadline = Deadline(seconds, f"queue item {self.item_id} did not finish within {seconds} s")
+        try:
+            with deadline.enforce():
+                outcome = await get_watcher(self._client, self.queue_id).wait(self.item_id)
+        except WaitTimeoutError:
             if cancel_on_timeout:
                 await self.cancel()
-            raise WaitTimeoutError(f"queue item {self.item_id} did not finish within {timeout} s")
+            raise
         self._settled_by = outcome.settled_by
         _raise_for(outcome, self.item_id, self.batch_id)
         return outcome.status
@@ -258,23 +266,35 @@ class BatchHandle:
     def __getitem__(self, index: int) -> JobHandle:
         return self.jobs[index]
 
-    async def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> list[str]:
+    async def wait(
+        self,
+        *,
+        wait_timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+    ) -> list[str]:
         """Wait for every item; return their statuses, or raise for the first that did not complete.
 
-        Every item settles before anything is raised. On timeout raises :class:`WaitTimeoutError`
-        (canceling the batch's unfinished items first when ``cancel_on_timeout``).
+        Every item settles before anything is raised. After ``wait_timeout`` seconds (``None``: no
+        deadline) raises :class:`WaitTimeoutError` (canceling the batch's unfinished items first when
+        ``cancel_on_timeout``). ``timeout=`` is the deprecated old name of ``wait_timeout``.
         """
+        seconds = resolve_wait_timeout(wait_timeout, timeout)
         outcomes: dict[int, Outcome] = {}
-        watcher = get_watcher(self._client, self.queue_id)
-        with anyio.move_on_after(timeout):
-            await watcher.wait_many(self.item_ids, settled=outcomes)
-        if len(outcomes) < len(self.item_ids):
+        deadline = Deadline(
+            seconds,
+            lambda: (
+                f"batch {self.batch_id}: {len(self.item_ids) - len(outcomes)} item(s) "
+                f"unfinished after {seconds} s"
+            ),
+        )
+        try:
+            with deadline.enforce():
+                await get_watcher(self._client, self.queue_id).wait_many(self.item_ids, settled=outcomes)
+        except WaitTimeoutError:
             if cancel_on_timeout:
                 await self.cancel()
-            raise WaitTimeoutError(
-                f"batch {self.batch_id}: {len(self.item_ids) - len(outcomes)} item(s) "
-                f"unfinished after {timeout} s"
-            )
+            raise
         for job in self.jobs:
             job._settled_by = outcomes[job.item_id].settled_by
         for item_id in self.item_ids:

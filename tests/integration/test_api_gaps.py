@@ -126,7 +126,7 @@ async def test_models_orphans_bulk_reidentify_cover_pictures_and_relationships(
     results = [
         await (
             await ivk.models.install(str(write_safetensors(tmp_path / f"m{i}.safetensors")), inplace=True)
-        ).wait(timeout=60)
+        ).wait(wait_timeout=60)
         for i in range(2)
     ]
     first, second = (r.model for r in results)
@@ -161,7 +161,7 @@ async def test_restart_a_failed_download(ivk: AsyncInvokeAI) -> None:
     url = "http://127.0.0.1:9/missing.safetensors"
     job = await ivk.models.install(url)
     with pytest.raises(InstallFailedError):
-        await job.wait(timeout=60)
+        await job.wait(wait_timeout=60)
     restarted = await job.restart_failed()
     assert restarted.id == job.id and restarted.source_text == url
     again = await job.restart_file(url)

@@ -87,7 +87,7 @@ async def test_boards_images_and_zip(ivk: AsyncInvokeAI, tmp_path: Path) -> None
 async def test_enqueue_wait_outputs_and_every_queue_read(ivk: AsyncInvokeAI) -> None:
     batch = await ivk.queue.enqueue(image_to_board(), runs=2)
     assert len(batch.item_ids) == 2
-    assert await batch.wait(timeout=120) == ["completed", "completed"]
+    assert await batch.wait(wait_timeout=120) == ["completed", "completed"]
     outputs = await batch.outputs()
     assert [len(o["save"]) for o in outputs] == [1, 1]
     names = await batch.jobs[0].images()
@@ -115,7 +115,7 @@ async def test_enqueue_wait_outputs_and_every_queue_read(ivk: AsyncInvokeAI) -> 
 async def test_failed_and_canceled_jobs(ivk: AsyncInvokeAI) -> None:
     failing = await ivk.queue.enqueue(fail_missing_image())
     with pytest.raises(JobFailedError) as failed:
-        await failing.jobs[0].wait(timeout=60)
+        await failing.jobs[0].wait(wait_timeout=60)
     assert failed.value.error_type and failed.value.item_id == failing.item_ids[0]
     await ivk.queue.pause()
     try:
@@ -124,7 +124,7 @@ async def test_failed_and_canceled_jobs(ivk: AsyncInvokeAI) -> None:
     finally:
         await ivk.queue.resume()
     with pytest.raises(JobCanceledError):
-        await slow.jobs[0].wait(timeout=60)
+        await slow.jobs[0].wait(wait_timeout=60)
 
 
 async def test_ten_concurrent_waits(ivk: AsyncInvokeAI) -> None:
@@ -132,7 +132,7 @@ async def test_ten_concurrent_waits(ivk: AsyncInvokeAI) -> None:
     results: dict[int, list[str]] = {}
 
     async def wait(n: int) -> None:
-        results[n] = await batches[n].wait(timeout=120)
+        results[n] = await batches[n].wait(wait_timeout=120)
 
     async with anyio.create_task_group() as group:
         for n in range(10):
@@ -158,7 +158,7 @@ async def test_event_stream_sees_each_status_once(ivk: AsyncInvokeAI) -> None:
 
 async def test_gui_workflow_run_and_the_library(ivk: AsyncInvokeAI) -> None:
     run = await ivk.workflows.run(str(SHIPPED / "blur-to-board.json"), board="none")
-    assert await run.wait(timeout=60) == ["completed"]
+    assert await run.wait(wait_timeout=60) == ["completed"]
     image = (await run[0].outputs()).images("Output")
     assert len(image) == 1 and (await ivk.images.get(image[0])).image_name == image[0]
     document = WorkflowDocument.load(SHIPPED / "blur-to-board.json").set(Width=40)
@@ -221,7 +221,7 @@ def test_sync_facade_tour(clean: ServerInfo) -> None:
         assert ivk.boards.image_names(board) == [uploaded.image_name]
         assert ivk.images.delete(uploaded.image_name).deleted_images == [uploaded.image_name]
         batch = ivk.queue.enqueue(image_to_board(board.board_id))
-        assert batch.wait(timeout=60) == ["completed"]
+        assert batch.wait(wait_timeout=60) == ["completed"]
         names = batch.jobs[0].images()
         assert ivk.boards.image_names(board) == names
         assert ivk.queue.run(math(4, 5))["sum"][0]["value"] == 9

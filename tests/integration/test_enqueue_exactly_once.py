@@ -86,7 +86,7 @@ async def test_a_recovered_batch_runs_and_is_awaited_like_any_other(clean: Serve
     ):
         batch = await ivk.queue.enqueue(math(a=40, b=2), runs=3)
         assert len(batch) == 3
-        assert await batch.wait(timeout=60) == ["completed"] * 3
+        assert await batch.wait(wait_timeout=60) == ["completed"] * 3
         assert [o["sum"][0]["value"] for o in await batch.outputs()] == [42] * 3
 
 

@@ -49,8 +49,8 @@ async def test_filters_by_type_item_and_origin(ivk: AsyncInvokeAI) -> None:
         other = await ivk.queue.enqueue(math(), origin="theirs")
         own = await ivk.queue.enqueue(math(), origin="mine")
         await ivk.queue.resume()
-        await own.wait(timeout=30)
-        await other.wait(timeout=30)
+        await own.wait(wait_timeout=30)
+        await other.wait(wait_timeout=30)
         with anyio.fail_after(10):
             got = [await anext(mine), await anext(mine)]
             all_events = [await anext(everything) for _ in range(4)]
@@ -95,7 +95,7 @@ async def test_reconnect_mid_job_marker_rooms_rejoined_and_wait_settles(ivk: Asy
                     break
         assert any(isinstance(e, InvocationCompleteEvent) and e.item_id == item_id for e in after)
         assert after[-1].status == "completed"  # type: ignore[attr-defined]
-        assert await batch.wait(timeout=30) == ["completed"]
+        assert await batch.wait(wait_timeout=30) == ["completed"]
         # queue_cleared goes to the queue room only: it arrives only because the re-join (sent with
         # an acknowledgement, before the marker) really happened
         await ivk.queue.clear()

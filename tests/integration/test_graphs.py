@@ -103,7 +103,7 @@ async def test_iterate_collect_and_batch_nodes_as_the_gui_uses_them(ivk: AsyncIn
     ]
     handle = await ivk.queue.enqueue(batch)
     assert len(handle.item_ids) == 2  # zipped: one group of two
-    await handle.wait(timeout=60)
+    await handle.wait(wait_timeout=60)
     widths = set()
     for job in handle.jobs:
         widths.add((await job.outputs())["save"][0]["width"])
@@ -117,7 +117,7 @@ async def _server_refuses(ivk: AsyncInvokeAI, graph: dict[str, Any]) -> str:
     except UnprocessableEntityError:
         return "422"
     with pytest.raises(JobFailedError):
-        await handle.wait(timeout=60)
+        await handle.wait(wait_timeout=60)
     return "failed"
 
 
@@ -232,7 +232,7 @@ async def test_exported_workflow_is_accepted_by_the_library_and_loads_back_to_th
     )
     stored.inputs["Blur Radius"] = 3  # the exported workflow runs as a GUI workflow too
     run = await ivk.workflows.run(stored)
-    await run.wait(timeout=60)
+    await run.wait(wait_timeout=60)
     (outputs,) = await run.outputs()
     built = await ivk.queue.run(g, wait_timeout=60)
     image = await ivk.images.open_image(outputs.images("save")[0])
@@ -282,7 +282,7 @@ async def test_sdxl_example_graph_is_checked_clean_and_accepted_by_the_server(iv
     assert (await ivk.graphs.validate(g)).ok
     handle = await ivk.queue.enqueue(g)  # checked locally, then accepted (no 422)
     with pytest.raises(JobFailedError):
-        await handle.wait(timeout=120)
+        await handle.wait(wait_timeout=120)
 
 
 async def test_a_new_graph_from_the_namespace_runs(ivk: AsyncInvokeAI) -> None:

@@ -58,7 +58,7 @@ async def test_dot_segment_ids_are_refused_before_sending(
     async with _counting_client(clean.base_url) as (ivk, requests):
         board = await ivk.boards.create("kept")
         batch = await ivk.queue.enqueue(image_to_board(board.board_id))
-        await batch.wait(timeout=60)
+        await batch.wait(wait_timeout=60)
         (name,) = await batch.images()
         before = list(requests.sent)
         with pytest.raises(ValidationError):
@@ -208,7 +208,7 @@ async def test_item_ids_outside_int64_are_refused_before_sending(clean: ServerIn
                 await call
         assert requests.sent == []
         with pytest.raises(ValidationError):
-            await JobHandle(ivk, bad).wait(timeout=10)
+            await JobHandle(ivk, bad).wait(wait_timeout=10)
         assert not any("item_summaries" in r for r in requests.sent)
     # the largest id the server can hold is still asked for: a plain 404
     async with AsyncInvokeAI(clean.base_url) as ivk:

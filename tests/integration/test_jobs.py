@@ -19,7 +19,7 @@ async def test_image_to_board_output_found_and_downloadable(ivk: AsyncInvokeAI, 
     board = await ivk.boards.create("jobs-board")
     batch = await ivk.queue.enqueue(image_to_board(board.board_id))
     job = batch.jobs[0]
-    assert await job.wait(timeout=60) == "completed"
+    assert await job.wait(wait_timeout=60) == "completed"
     names = await job.images()
     assert len(names) == 1
     dto = await ivk.images.get(names[0])
@@ -36,20 +36,20 @@ async def test_image_to_board_output_found_and_downloadable(ivk: AsyncInvokeAI, 
 async def test_missing_image_raises_job_failed(ivk: AsyncInvokeAI) -> None:
     batch = await ivk.queue.enqueue(fail_missing_image())
     with pytest.raises(JobFailedError) as info:
-        await batch.jobs[0].wait(timeout=60)
+        await batch.jobs[0].wait(wait_timeout=60)
     assert info.value.error_type == "ImageRecordNotFoundException"
     assert info.value.error_message
     assert "Traceback" in (info.value.error_traceback or "")
     assert info.value.item_id == batch.item_ids[0]
     with pytest.raises(JobFailedError):
-        await batch.wait(timeout=10)
+        await batch.wait(wait_timeout=10)
 
 
 async def test_batch_with_data_and_runs_3_gives_12_items_with_outputs(ivk: AsyncInvokeAI) -> None:
     batch = await ivk.queue.enqueue(batch_runs3_data())
     assert len(batch) == 12
     assert batch.origin == "sdk-batch"
-    assert await batch.wait(timeout=120) == ["completed"] * 12
+    assert await batch.wait(wait_timeout=120) == ["completed"] * 12
     outputs = await batch.outputs()
     assert len(outputs) == 12
     sizes = sorted((o["save"][0]["width"], o["save"][0]["height"]) for o in outputs)
@@ -71,16 +71,16 @@ async def test_slow_chain_canceled_mid_run(ivk: AsyncInvokeAI) -> None:
     assert current is not None and current.item_id == job.item_id and current.status == "in_progress"
     await job.cancel()
     with pytest.raises(JobCanceledError):
-        await job.wait(timeout=60)
+        await job.wait(wait_timeout=60)
     assert (await job.result()).status == "canceled"
 
 
 async def test_wait_timeout_cancels_when_asked(ivk: AsyncInvokeAI) -> None:
     batch = await ivk.queue.enqueue(slow_chain(20))
     with pytest.raises(WaitTimeoutError):
-        await batch.jobs[0].wait(timeout=0.5, cancel_on_timeout=True)
+        await batch.jobs[0].wait(wait_timeout=0.5, cancel_on_timeout=True)
     with pytest.raises(JobCanceledError):
-        await batch.jobs[0].wait(timeout=60)
+        await batch.jobs[0].wait(wait_timeout=60)
 
 
 async def test_finished_job_returns_immediately(ivk: AsyncInvokeAI) -> None:
@@ -106,7 +106,7 @@ async def test_fifty_jobs_awaited_concurrently_share_one_socket(ivk: AsyncInvoke
     results: dict[int, str] = {}
 
     async def wait_one(n: int) -> None:
-        results[n] = await batches[n].jobs[0].wait(timeout=180)
+        results[n] = await batches[n].jobs[0].wait(wait_timeout=180)
 
     async with anyio.create_task_group() as tg:
         for n in range(50):
@@ -162,7 +162,7 @@ async def test_run_cancels_its_item_when_the_wait_times_out(ivk: AsyncInvokeAI) 
 async def test_batch_images_and_download_images_cover_every_item(ivk: AsyncInvokeAI, tmp_path: Path) -> None:
     board = await ivk.boards.create("batch images")
     batch = await ivk.queue.enqueue(image_to_board(board.board_id), runs=3)
-    assert await batch.wait(timeout=60) == ["completed"] * 3
+    assert await batch.wait(wait_timeout=60) == ["completed"] * 3
     names = await batch.images()
     assert len(names) == 3 and len(set(names)) == 3
     assert sorted(names) == sorted(await ivk.boards.image_names(board))

@@ -55,7 +55,7 @@ async def test_install_in_place_then_find_update_and_delete(ivk: AsyncInvokeAI, 
     job = await ivk.models.install(str(source), inplace=True)
     assert job.id >= 0 and job.source == str(source)
     snapshots: list[InstallProgress] = []
-    result = await job.wait(timeout=60, on_progress=snapshots.append)
+    result = await job.wait(wait_timeout=60, on_progress=snapshots.append)
     assert snapshots and str(snapshots[-1].status) == "completed" and snapshots[-1].fraction == 1.0
     assert result.already_installed is False
     assert job.status == InstallStatus.COMPLETED
@@ -110,11 +110,11 @@ async def test_install_in_place_then_find_update_and_delete(ivk: AsyncInvokeAI, 
 
 async def test_installing_again_reports_already_installed(ivk: AsyncInvokeAI, tmp_path: Path) -> None:
     source = write_safetensors(tmp_path / "twice.safetensors")
-    first = await (await ivk.models.install(str(source), inplace=True)).wait(timeout=60)
+    first = await (await ivk.models.install(str(source), inplace=True)).wait(wait_timeout=60)
     assert first.model is not None
 
     again = await ivk.models.install(str(source), inplace=True)
-    result = await again.wait(timeout=60)
+    result = await again.wait(wait_timeout=60)
     assert result.already_installed is True and again.already_installed is True
     assert result.job.error_reason == "DuplicateModelException"
     assert result.model is not None and result.model.key == first.model.key
@@ -133,7 +133,7 @@ async def test_failed_install_raises_with_the_server_reason(ivk: AsyncInvokeAI, 
     not_a_model.write_text("not a model")
     job = await ivk.models.install(str(not_a_model), inplace=True)
     with pytest.raises(InstallFailedError) as info:
-        await job.wait(timeout=60)
+        await job.wait(wait_timeout=60)
     assert info.value.job_id == job.id and info.value.source == str(not_a_model)
     assert info.value.error_reason == "ValueError"
     assert info.value.error and "not a recognized model format" in info.value.error
@@ -146,7 +146,7 @@ async def test_bulk_delete_missing_files_and_bad_updates(ivk: AsyncInvokeAI, tmp
     for name in ("one", "two"):
         result = await (
             await ivk.models.install(str(write_safetensors(tmp_path / f"{name}.safetensors")), inplace=True)
-        ).wait(timeout=60)
+        ).wait(wait_timeout=60)
         assert result.model is not None
         keys.append(result.model.key)
     assert {m.name for m in await ivk.models.list(order_by="name")} == {"one", "two"}
@@ -240,7 +240,7 @@ async def blocked_installer(ivk: AsyncInvokeAI, tmp_path: Path) -> AsyncIterator
         yield blocker
         blocker.release()
         with pytest.raises(InstallFailedError, match="No model files"):
-            await job.wait(timeout=30)
+            await job.wait(wait_timeout=30)
     finally:
         blocker.close()
 
@@ -271,7 +271,7 @@ async def test_wait_settles_through_the_install_event(ivk: AsyncInvokeAI, tmp_pa
 
         async def wait() -> None:
             # poll_interval 60 s: a REST poll after the first one cannot end this within the test
-            results.append(await job.wait(timeout=45, poll_interval=60))
+            results.append(await job.wait(wait_timeout=45, poll_interval=60))
             finished.set()
 
         group.start_soon(wait)
@@ -299,7 +299,7 @@ async def test_cancel_a_waiting_install_on_the_real_server(ivk: AsyncInvokeAI, t
         assert job.status == InstallStatus.WAITING
         await job.cancel()
         with pytest.raises(InstallCanceledError, match="was cancelled") as info:
-            await job.wait(timeout=30)
+            await job.wait(wait_timeout=30)
         assert info.value.job_id == job.id and info.value.source == str(source)
         assert job.status == InstallStatus.CANCELLED
         assert (await ivk.models.get_install_job(job.id)).status == InstallStatus.CANCELLED

@@ -34,7 +34,7 @@ async def test_logged_in_session_gets_events_and_settles_jobs(multiuser_server: 
                         if event.status == "completed":
                             break
         assert statuses == ["in_progress", "completed"]
-        assert await batch.wait(timeout=30) == ["completed"]
+        assert await batch.wait(wait_timeout=30) == ["completed"]
         outputs = await batch.jobs[0].outputs()
         assert outputs["sum"][0]["value"] == 42
         await ivk.queue.clear()

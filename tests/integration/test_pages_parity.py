@@ -75,7 +75,7 @@ async def filled(ivk: AsyncInvokeAI) -> AsyncInvokeAI:
         await ivk.images.upload(_png(40 * n), board=board)
         await ivk.images.upload(_png(40 * n + 10))
     batch = await ivk.queue.enqueue(math(2, 3), runs=3)
-    await batch.wait(timeout=60)
+    await batch.wait(wait_timeout=60)
     return ivk
 
 

@@ -133,7 +133,7 @@ async def test_a_sweep_spreads_over_three_servers_and_downloads_into_one_folder(
             tg.start_soon(collect)
             await anyio.sleep(2)
             await _processors(urls, "resume")
-            assert await run.wait(timeout=180) == ["completed"] * 12
+            assert await run.wait(wait_timeout=180) == ["completed"] * 12
         status = run.status()
         assert status.completed == 12 and set(status.per_server) == set(urls)  # every server ran some
         results = await run.results()
@@ -182,7 +182,7 @@ def test_a_workflow_uploads_its_image_to_every_server_that_runs_it(urls: list[st
     wf.inputs["Image"] = _png()
     with InvokeAIPool(urls, poll_interval=0.1) as pool:  # the sync twin
         run = pool.enqueue_workflow(wf, runs=9)
-        assert run.wait(timeout=180) == ["completed"] * 9
+        assert run.wait(wait_timeout=180) == ["completed"] * 9
         assert set(run.status().per_server) == set(urls)
         paths = run.download_images(tmp_path)
     assert len(paths) == 9 and all(_size(p) == (96, 96) for p in paths)
@@ -252,7 +252,7 @@ async def test_a_server_killed_mid_batch_loses_and_duplicates_nothing(
             while not _ready_to_kill(pool, run, victim_url):  # noqa: ASYNC110  (polls the pool's own snapshot)
                 await anyio.sleep(0.05)
         os.kill(victim_pid, signal.SIGKILL)
-        assert await run.wait(timeout=300) == ["completed"] * n
+        assert await run.wait(wait_timeout=300) == ["completed"] * n
         assert pool.reassigned >= 1
         assert not next(i for i in pool.server_info() if i.name == victim_url).up
         accepted = [(job.server, job.item_id) for job in run.jobs]

@@ -34,7 +34,7 @@ async def test_run_batch_and_job_progress_cover_every_item(ivk: AsyncInvokeAI) -
             await ivk.queue.resume()
     finally:
         await ivk.queue.resume()
-    assert await run.wait(timeout=120) == ["completed", "completed"]
+    assert await run.wait(wait_timeout=120) == ["completed", "completed"]
     assert by_run and all(isinstance(event, InvocationProgressEvent) for event in by_run)
     assert {event.item_id for event in by_run} == set(run.item_ids)
     assert {event.item_id for event in by_job} == {run.item_ids[1]}

@@ -62,7 +62,7 @@ async def test_batch_events_follow_every_item_to_its_end_and_cancel_stops_the_re
     second = await ivk.queue.enqueue(math(), runs=2)
     assert await second.cancel() == 2
     with pytest.raises(JobCanceledError):
-        await second.wait(timeout=30)
+        await second.wait(wait_timeout=30)
     assert [item.status for item in await second.results()] == ["canceled", "canceled"]
     with anyio.fail_after(10):
         assert [e async for e in second.events()] == []  # already over: ends at once
@@ -91,7 +91,7 @@ async def test_workflow_job_events_and_cancel_and_run_cancel(ivk: AsyncInvokeAI)
     assert first.item_id in seen[-1].canceled_item_ids
     assert all(getattr(e, "item_id", None) in (None, first.item_id) for e in seen)
     with pytest.raises(JobCanceledError):
-        await run.wait(timeout=30)
+        await run.wait(wait_timeout=30)
     assert [item.status for item in await run.results()] == ["canceled"] * 3
     assert (await third.result()).status == "canceled"
 
@@ -121,7 +121,7 @@ async def test_install_job_pause_and_resume(ivk: AsyncInvokeAI, tmp_path: Path) 
 
 async def test_reidentify_convert_and_hf_login_on_the_real_server(ivk: AsyncInvokeAI, tmp_path: Path) -> None:
     source = write_safetensors(tmp_path / "probe-model.safetensors")
-    model = (await (await ivk.models.install(str(source), inplace=True)).wait(timeout=60)).model
+    model = (await (await ivk.models.install(str(source), inplace=True)).wait(wait_timeout=60)).model
     assert model is not None
 
     again = await ivk.models.reidentify(model.key)  # the server probes the files again

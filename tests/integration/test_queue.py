@@ -39,8 +39,8 @@ async def test_status_get_list_current_next_batch_status(ivk: AsyncInvokeAI) -> 
     assert bstatus.pending == 1 and bstatus.destination == "dest-a"
     assert len(await ivk.queue.list_all(destination="dest-a")) == 1
     assert (await ivk.queue.resume()).is_started is True
-    await first.wait(timeout=60)
-    await second.wait(timeout=60)
+    await first.wait(wait_timeout=60)
+    await second.wait(wait_timeout=60)
     assert (await ivk.queue.batch_status(first.batch_id)).completed == 1
 
 
@@ -53,13 +53,13 @@ async def test_cancel_and_delete_verbs(ivk: AsyncInvokeAI) -> None:
     e = await ivk.queue.enqueue(math(), destination="d5")
     assert (await ivk.queue.cancel(a.item_ids[0])).status == "canceled"
     with pytest.raises(JobCanceledError):
-        await a.wait(timeout=10)
+        await a.wait(wait_timeout=10)
     async with ivk.events.subscribe(types=[QueueItemsCanceledEvent]) as stream:
         assert await ivk.queue.cancel_batches([b.batch_id]) == 1
         event = await anext(stream)
         assert isinstance(event, QueueItemsCanceledEvent) and event.canceled_item_ids == b.item_ids
     with pytest.raises(JobCanceledError):
-        await b.wait(timeout=10)  # bulk cancels send no status event: the bulk event settles it
+        await b.wait(wait_timeout=10)  # bulk cancels send no status event: the bulk event settles it
     assert await ivk.queue.cancel_destination("d3") == 1
     assert (await ivk.queue.get(c.item_ids[0])).status == "canceled"
     assert await ivk.queue.delete_destination("d4") == 1
@@ -83,7 +83,7 @@ async def test_cancel_and_delete_verbs(ivk: AsyncInvokeAI) -> None:
 async def test_retry_failed_item(ivk: AsyncInvokeAI) -> None:
     batch = await ivk.queue.enqueue(fail_missing_image())
     with pytest.raises(JobFailedError, match="ImageRecordNotFound"):
-        await batch.wait(timeout=60)
+        await batch.wait(wait_timeout=60)
     result = await ivk.queue.retry(batch.item_ids)
     assert result.retried_item_ids == batch.item_ids
     items = await ivk.queue.list(batch_id=batch.batch_id).to_list()

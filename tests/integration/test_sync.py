@@ -81,7 +81,7 @@ def test_enqueue_and_wait_for_a_job(sync_ivk: InvokeAI) -> None:
     job = batch.jobs[0]
     assert isinstance(job, SyncJobHandle)
     assert [type(j) for j in batch] == [SyncJobHandle]
-    assert job.wait(timeout=60) == "completed"
+    assert job.wait(wait_timeout=60) == "completed"
     outputs = job.outputs()
     assert any(out.get("value") == 42 for outs in outputs.values() for out in outs)
 
@@ -90,7 +90,7 @@ def test_workflow_run_and_wait(sync_ivk: InvokeAI) -> None:
     board = sync_ivk.boards.create("sync-wf")
     wf = sync_ivk.workflows.load(ROOT / "workflows" / "blur-to-board.json")
     batch = sync_ivk.workflows.run(wf, board=board, sweep={"Width": [40, 56]})
-    assert batch.wait(timeout=90) == ["completed", "completed"]
+    assert batch.wait(wait_timeout=90) == ["completed", "completed"]
     widths = {sync_ivk.images.get(job.images()[0]).width for job in batch.jobs}
     assert widths == {40, 56}
     assert isinstance(batch, SyncBatchHandle) and batch.labels["Output"] == ["save"]
@@ -118,7 +118,7 @@ def test_iterating_an_event_stream(sync_ivk: InvokeAI) -> None:
     listener.start()
     assert ready.wait(30)
     batch = sync_ivk.queue.enqueue(image_to_board())
-    assert batch.jobs[0].wait(timeout=60) == "completed"
+    assert batch.jobs[0].wait(wait_timeout=60) == "completed"
     assert done.wait(30), f"no terminal event; saw {statuses}"
     assert statuses[-1] == "completed" and "in_progress" in statuses
     assert all(getattr(e, "item_id", None) == batch.item_ids[0] for e in seen)

@@ -54,7 +54,7 @@ class _Waiting:
 
     async def run(self, job: JobHandle) -> None:
         try:
-            self.result = await job.wait(timeout=90)
+            self.result = await job.wait(wait_timeout=90)
         except Exception as exc:
             self.error = exc
         finally:
@@ -82,7 +82,7 @@ async def _registered(job: JobHandle) -> None:
     """Return once the wait on ``job`` is registered and its first poll found the job unfinished."""
     watcher = get_watcher(job._client, job.queue_id)
     for _ in range(1500):
-        if job.item_id in watcher._waiters and watcher._poll_task is not None:
+        if job.item_id in watcher._waiters and watcher.polling:
             return
         await anyio.sleep(0.02)
     raise AssertionError(f"the wait on item {job.item_id} never started")
@@ -182,9 +182,9 @@ async def test_finished_before_the_wait_started(
                 break
             await anyio.sleep(0.1)
     async with _session(clean.base_url, way, monkeypatch) as fresh:  # never saw their events
-        assert await JobHandle(fresh, ok.item_id).wait(timeout=30) == "completed"
+        assert await JobHandle(fresh, ok.item_id).wait(wait_timeout=30) == "completed"
         with pytest.raises(JobFailedError) as caught:
-            await JobHandle(fresh, bad.item_id).wait(timeout=30)
+            await JobHandle(fresh, bad.item_id).wait(wait_timeout=30)
         assert caught.value.settled_by == "poll"
         assert caught.value.error_type == "ImageRecordNotFoundException"
         assert "Traceback" in (caught.value.error_traceback or "")

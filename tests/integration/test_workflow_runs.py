@@ -54,7 +54,7 @@ async def test_generators_expand_into_batch_items_on_the_real_server(ivk: AsyncI
     ]
     run = await ivk.workflows.run(wf, board=out)
     assert len(run) == 2 * 2 * 2  # board images x prompts x (widths zipped with radii)
-    await run.wait(timeout=120)
+    await run.wait(wait_timeout=120)
     seen = set()
     for job, item in zip(run, await run.results(), strict=True):
         values = {(v["node_path"], v["field_name"]): v["value"] for v in item.field_values or []}
@@ -150,7 +150,7 @@ async def test_text_to_image_workflows_load_type_and_are_accepted(
 
 async def test_bind_models_by_hash_then_name_then_base_and_type(ivk: AsyncInvokeAI, tmp_path: Path) -> None:
     source = write_safetensors(tmp_path / "tiny-model.safetensors")
-    model = (await (await ivk.models.install(str(source), inplace=True)).wait(timeout=60)).model
+    model = (await (await ivk.models.install(str(source), inplace=True)).wait(wait_timeout=60)).model
     assert model is not None and model.hash
     raw = json.loads((SHIPPED / "sdxl-text-to-image.json").read_text())
     field = raw["nodes"][0]["data"]["inputs"]["model"]
@@ -198,7 +198,7 @@ async def test_workflow_embedded_in_an_output_image_loads_back(ivk: AsyncInvokeA
     wf.set(Width=72, Height=40)
     wf.inputs["Blur Type"] = "box"
     run = await ivk.workflows.run(wf, board="none")
-    await run.wait(timeout=60)
+    await run.wait(wait_timeout=60)
     outputs = (await run.outputs())[0]
     [image_name] = outputs.images("Output")
     loaded = await ivk.workflows.from_image(image_name)
@@ -206,7 +206,7 @@ async def test_workflow_embedded_in_an_output_image_loads_back(ivk: AsyncInvokeA
     assert (loaded.inputs["Width"], loaded.inputs["Height"], loaded.inputs["Blur Type"]) == (72, 40, "box")
     assert loaded.inputs.find("Blur Type").kind == "enum"
     again = await ivk.workflows.run(loaded, board="none")
-    await again.wait(timeout=60)
+    await again.wait(wait_timeout=60)
     image = await ivk.images.get((await again[0].outputs()).images("save")[0])
     assert (image.width, image.height) == (72, 40)
     plain = await ivk.images.upload(_png(30, (1, 2, 3)))
@@ -223,7 +223,7 @@ async def test_outputs_are_keyed_by_node_id_and_reachable_by_label(ivk: AsyncInv
     assert isinstance(run, BatchHandle) and all(isinstance(job, JobHandle) for job in run)  # no wrapper
     assert run.labels == run[0].labels == {"Step": ["canvas", "blur"], "Output": ["save"]}
     assert run.document.name == raw["name"]
-    await run.wait(timeout=60)
+    await run.wait(wait_timeout=60)
     outputs = await run[0].outputs()
     assert set(outputs) == {"canvas", "blur", "save"}
     assert isinstance(outputs, dict) and json.loads(json.dumps(outputs)) == dict(outputs)
@@ -244,8 +244,8 @@ async def test_run_from_a_file_path_and_from_a_library_id(ivk: AsyncInvokeAI) ->
     created = await ivk.workflows.create(WorkflowDocument.load(SHIPPED / "blur-to-board.json").set(Width=40))
     from_id = await ivk.workflows.run(created.workflow_id, board="none", runs=2)
     assert len(from_path) == 1 and len(from_id) == 2 and from_id.document.id == created.workflow_id
-    assert await from_path.wait(timeout=60) == ["completed"]
-    assert await from_id.wait(timeout=60) == ["completed", "completed"]
+    assert await from_path.wait(wait_timeout=60) == ["completed"]
+    assert await from_id.wait(wait_timeout=60) == ["completed", "completed"]
     default_width = WorkflowDocument.load(SHIPPED / "blur-to-board.json").inputs["Width"]
     widths = [(await ivk.images.get(o.images("Output")[0])).width for o in await from_id.outputs()]
     first = await ivk.images.get((await from_path.outputs())[0].images("Output")[0])

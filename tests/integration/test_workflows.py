@@ -21,7 +21,7 @@ MODEL_FREE = ["blur-to-board.json", "resize-and-crop.json", "blur-sweep.json"]
 
 async def _finished(job: JobHandle) -> QueueItem:
     """Wait for one queue item (it must complete) and return it with its session."""
-    await job.wait(timeout=60)
+    await job.wait(wait_timeout=60)
     return await job.result()
 
 
@@ -264,7 +264,7 @@ async def test_run_through_the_queue_returns_outputs_of_the_output_nodes(ivk: As
     wf = await ivk.workflows.load(SHIPPED / "blur-to-board.json")
     job = await ivk.workflows.run(wf, board=board, sweep={"Width": [40, 56]})
     assert len(job) == 2
-    await job.wait(timeout=60)
+    await job.wait(wait_timeout=60)
     widths = set()
     for item in job:
         outputs = await item.outputs()

@@ -51,8 +51,8 @@ def tour() -> None:
 
         batch: SyncBatchHandle = ivk.queue.enqueue({"nodes": {}, "edges": []})
         job: SyncJobHandle = batch.jobs[0]
-        status: str = job.wait(timeout=60)
-        statuses: list[str] = batch.wait(timeout=60)
+        status: str = job.wait(wait_timeout=60)
+        statuses: list[str] = batch.wait(wait_timeout=60)
         print(status, statuses)
 
         with ivk.events.subscribe(queue_id="default") as stream:

@@ -184,7 +184,7 @@ def test_under_trio_events_raise_and_waits_poll() -> None:
                 with pytest.raises(EventsUnavailableError, match="asyncio"):
                     async with ivk.events.subscribe():
                         pass
-                return await JobHandle(ivk, 1).wait(timeout=10)
+                return await JobHandle(ivk, 1).wait(wait_timeout=10)
 
     assert run_under_trio(main) == "completed"
 
@@ -299,7 +299,7 @@ async def test_reconnect_marker_rejoin_and_wait_settles(fake: tuple[FakeServer, 
             outcome: list[str] = []
 
             async def wait() -> None:
-                outcome.append(await job.wait(timeout=20))
+                outcome.append(await job.wait(wait_timeout=20))
 
             async def finish_after_rejoin(sid: str) -> None:
                 # the item completes while the socket was down; the server only tells the re-joined room
@@ -333,7 +333,7 @@ async def test_wait_settles_by_poll_when_events_stay_silent(fake: tuple[FakeServ
         router.post("/api/v1/queue/default/item_summaries_by_ids").mock(side_effect=answer)
         async with AsyncInvokeAI(base) as ivk:
             with pytest.raises(Exception, match="canceled"):
-                await JobHandle(ivk, 9).wait(timeout=10)
+                await JobHandle(ivk, 9).wait(wait_timeout=10)
     assert len(calls) == 2 and calls[0] == {"item_ids": [9]}
 
 
@@ -349,7 +349,7 @@ async def test_bulk_cancel_event_settles_waiters(fake: tuple[FakeServer, str]) -
 
             async def wait(item_id: int) -> None:
                 try:
-                    await JobHandle(ivk, item_id).wait(timeout=5)
+                    await JobHandle(ivk, item_id).wait(wait_timeout=5)
                 except Exception as exc:
                     errors.append(type(exc).__name__)
 

@@ -231,8 +231,13 @@ async def test_wait_timeout_and_cancel_of_unknown_job(ivk: AsyncInvokeAI) -> Non
     )
     ivk.__dict__["events"] = FakeEvents(None)
     install = await ivk.models.get_install_job(7)
-    with pytest.raises(WaitTimeoutError, match="did not finish"):
-        await install.wait(timeout=0.2, poll_interval=0.05)
+    with pytest.raises(WaitTimeoutError, match=r"job 7 did not finish within 0\.2 s \(status downloading\)"):
+        await install.wait(wait_timeout=0.2, poll_interval=0.05)
+    old_name = pytest.warns(DeprecationWarning, match="wait_timeout")  # the deadline's old name
+    with old_name, pytest.raises(WaitTimeoutError, match=r"within 0\.1 s"):
+        await install.wait(timeout=0.1, poll_interval=0.05)
+    with pytest.raises(TypeError, match="not both"):
+        await install.wait(wait_timeout=1, timeout=1)
     with pytest.raises(NotFoundError, match="No job with id 7"):
         await install.cancel()
 

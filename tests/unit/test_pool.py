@@ -357,7 +357,7 @@ def test_cancel_settles_unsent_items_and_cancels_queued_ones() -> None:
             await anyio.sleep(1)
             assert await run.cancel() == 10
             with pytest.raises(Exception, match="canceled"):
-                await run.wait(timeout=30)
+                await run.wait(wait_timeout=30)
             return run
 
     run = virtual(main)
@@ -369,7 +369,11 @@ def test_the_sync_pool_runs_on_the_sync_runtime(tmp_path: Path) -> None:
     sims = [SimulatedServer(f"s{i}", seconds=0.01) for i in range(2)]
     with InvokeAIPool(sims, poll_interval=0.02) as pool:
         run = pool.enqueue(GRAPH, data=seeds(10))
-        assert run.wait(timeout=30) == ["completed"] * 10
+        assert run.wait(wait_timeout=30) == ["completed"] * 10
+        with pytest.warns(DeprecationWarning, match="wait_timeout"):  # the deadline's old name
+            assert run.jobs[0].wait(timeout=30) == "completed"
+        with pytest.raises(TypeError, match="not both"):
+            run.wait(wait_timeout=30, timeout=30)
         paths = run.download_images(tmp_path)
         assert len(paths) == 10
         assert run.status().completed == 10

@@ -1849,6 +1849,52 @@ class SyncQueueResource(SyncResource):
     def _target(self) -> QueueResource:
         return cast("QueueResource", self._resolve())
 
+    def get(self, item_id: int, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> QueueItem:
+        """One queue item with its session (results, errors)."""
+        return _call(self._target.get, item_id, queue_id=queue_id, timeout=timeout)
+
+    def batch_status(
+        self, batch_id: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> BatchStatus:
+        """Counts per status of one batch."""
+        return _call(self._target.batch_status, batch_id, queue_id=queue_id, timeout=timeout)
+
+    def list_all(
+        self, *, queue_id: str = "default", destination: str | None = None, timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[QueueItem]:
+        """Every queue item in one request (optionally only those sent to ``destination``).
+
+        Servers before 6.3 have no such route: their paged listing is walked and each item read.
+        """
+        return _call(self._target.list_all, queue_id=queue_id, destination=destination, timeout=timeout)
+
+    def items_by_ids(
+        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[QueueItem]:
+        """The queue items with these ids (missing ids are left out); one item at a time before 6.8."""
+        return _call(self._target.items_by_ids, item_ids, queue_id=queue_id, timeout=timeout)
+
+    def summaries(
+        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[QueueItemSummary]:
+        """Light summaries (status, batch, timestamps) of these items; missing ids are left out.
+
+        Servers before 6.14 have no summary route: the summaries are cut from the full items.
+        """
+        return _call(self._target.summaries, item_ids, queue_id=queue_id, timeout=timeout)
+
+    def cancel(
+        self, item_id: int, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> QueueItem:
+        """Cancel one item (a running node still finishes); returns the item."""
+        return _call(self._target.cancel, item_id, queue_id=queue_id, timeout=timeout)
+
+    def cancel_batches(
+        self, batch_ids: Iterable[str], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> int:
+        """Cancel every unfinished item of these batches; returns how many were canceled."""
+        return _call(self._target.cancel_batches, batch_ids, queue_id=queue_id, timeout=timeout)
+
     def enqueue(
         self,
         graph_or_batch: Mapping[str, Any] | Graph,
@@ -1932,10 +1978,6 @@ class SyncQueueResource(SyncResource):
         """The queue's counts per status and whether the processor is running."""
         return _call(self._target.status, queue_id=queue_id, timeout=timeout)
 
-    def get(self, item_id: int, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> QueueItem:
-        """One queue item with its session (results, errors)."""
-        return _call(self._target.get, item_id, queue_id=queue_id, timeout=timeout)
-
     def current(self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> QueueItem | None:
         """The item running now, or ``None``."""
         return _call(self._target.current, queue_id=queue_id, timeout=timeout)
@@ -1943,12 +1985,6 @@ class SyncQueueResource(SyncResource):
     def next(self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> QueueItem | None:
         """The item that will run next, or ``None``."""
         return _call(self._target.next, queue_id=queue_id, timeout=timeout)
-
-    def batch_status(
-        self, batch_id: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> BatchStatus:
-        """Counts per status of one batch."""
-        return _call(self._target.batch_status, batch_id, queue_id=queue_id, timeout=timeout)
 
     def counts_by_destination(
         self, destination: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
@@ -1987,42 +2023,6 @@ class SyncQueueResource(SyncResource):
                 timeout=timeout,
             )
         )
-
-    def list_all(
-        self, *, queue_id: str = "default", destination: str | None = None, timeout: TimeoutArg = NOT_GIVEN
-    ) -> builtins.list[QueueItem]:
-        """Every queue item in one request (optionally only those sent to ``destination``).
-
-        Servers before 6.3 have no such route: their paged listing is walked and each item read.
-        """
-        return _call(self._target.list_all, queue_id=queue_id, destination=destination, timeout=timeout)
-
-    def items_by_ids(
-        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> builtins.list[QueueItem]:
-        """The queue items with these ids (missing ids are left out); one item at a time before 6.8."""
-        return _call(self._target.items_by_ids, item_ids, queue_id=queue_id, timeout=timeout)
-
-    def summaries(
-        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> builtins.list[QueueItemSummary]:
-        """Light summaries (status, batch, timestamps) of these items; missing ids are left out.
-
-        Servers before 6.14 have no summary route: the summaries are cut from the full items.
-        """
-        return _call(self._target.summaries, item_ids, queue_id=queue_id, timeout=timeout)
-
-    def cancel(
-        self, item_id: int, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> QueueItem:
-        """Cancel one item (a running node still finishes); returns the item."""
-        return _call(self._target.cancel, item_id, queue_id=queue_id, timeout=timeout)
-
-    def cancel_batches(
-        self, batch_ids: Iterable[str], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> int:
-        """Cancel every unfinished item of these batches; returns how many were canceled."""
-        return _call(self._target.cancel_batches, batch_ids, queue_id=queue_id, timeout=timeout)
 
     def cancel_destination(
         self, destination: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
@@ -2843,21 +2843,31 @@ class SyncInstallJob(SyncObject):
     def wait(
         self,
         *,
-        timeout: float | None = None,
+        wait_timeout: float | None = None,
         poll_interval: float = 1.0,
         on_progress: Callable[[InstallProgress], object] | None = None,
+        timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> InstallResult:
         """Wait until the job ends and return what it installed.
 
         Raises :class:`InstallFailedError` (with the server's ``error_reason`` and ``error``) when it
         failed, :class:`InstallCanceledError` when it was cancelled, :class:`WaitTimeoutError` when
-        ``timeout`` seconds pass first (the job keeps running). A model that was already installed
-        is not a failure: the result has ``already_installed=True`` and ``model`` is the existing one.
-        :attr:`settled_by` then tells whether the job's event or a REST refresh saw the end.
-        ``on_progress(progress)`` gets an :class:`InstallProgress` for every snapshot the wait reads,
-        the final one included (a progress bar needs nothing else).
+        ``wait_timeout`` seconds pass first (``None``: no deadline; the job keeps running). A model
+        that was already installed is not a failure: the result has ``already_installed=True`` and
+        ``model`` is the existing one. :attr:`settled_by` then tells whether the job's event or a
+        REST refresh saw the end. ``on_progress(progress)`` gets an :class:`InstallProgress` for every
+        snapshot the wait reads, the final one included (a progress bar needs nothing else). The job
+        is refreshed every ``poll_interval`` seconds while its events are live; without events the
+        refreshes start fast (local installs take tens of ms) and back off to ``poll_interval``.
+        ``timeout=`` is the deprecated old name of ``wait_timeout``.
         """
-        return _call(self._target.wait, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress)
+        return _call(
+            self._target.wait,
+            wait_timeout=wait_timeout,
+            poll_interval=poll_interval,
+            on_progress=on_progress,
+            timeout=timeout,
+        )
 
 
 class SyncBatchHandle(SyncObject):
@@ -2924,13 +2934,22 @@ class SyncBatchHandle(SyncObject):
     def __getitem__(self, index: int) -> SyncJobHandle:
         return SyncJobHandle(self._target.__getitem__(index))
 
-    def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> list[str]:
+    def wait(
+        self,
+        *,
+        wait_timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+    ) -> list[str]:
         """Wait for every item; return their statuses, or raise for the first that did not complete.
 
-        Every item settles before anything is raised. On timeout raises :class:`WaitTimeoutError`
-        (canceling the batch's unfinished items first when ``cancel_on_timeout``).
+        Every item settles before anything is raised. After ``wait_timeout`` seconds (``None``: no
+        deadline) raises :class:`WaitTimeoutError` (canceling the batch's unfinished items first when
+        ``cancel_on_timeout``). ``timeout=`` is the deprecated old name of ``wait_timeout``.
         """
-        return _call(self._target.wait, timeout=timeout, cancel_on_timeout=cancel_on_timeout)
+        return _call(
+            self._target.wait, wait_timeout=wait_timeout, cancel_on_timeout=cancel_on_timeout, timeout=timeout
+        )
 
     def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> int:
         """Cancel every unfinished item of the batch; returns how many were canceled."""
@@ -3076,14 +3095,23 @@ class SyncJobHandle(SyncObject):
         or ``"poll"`` (a REST poll: before any event, or without events); ``None`` before a wait ended."""
         return self._target.settled_by
 
-    def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> str:
+    def wait(
+        self,
+        *,
+        wait_timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+    ) -> str:
         """Wait until the job is finished; return ``"completed"``.
 
         Raises :class:`JobFailedError` (with the server's ``error_type``, ``error_message`` and
         ``error_traceback``), :class:`JobCanceledError`, or :class:`WaitTimeoutError` after
-        ``timeout`` seconds (canceling the job first when ``cancel_on_timeout``).
+        ``wait_timeout`` seconds (``None``: no deadline; canceling the job first when
+        ``cancel_on_timeout``). ``timeout=`` is the deprecated old name of ``wait_timeout``.
         """
-        return _call(self._target.wait, timeout=timeout, cancel_on_timeout=cancel_on_timeout)
+        return _call(
+            self._target.wait, wait_timeout=wait_timeout, cancel_on_timeout=cancel_on_timeout, timeout=timeout
+        )
 
     def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Cancel the job (the node running now still finishes)."""

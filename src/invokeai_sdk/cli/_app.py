@@ -313,7 +313,7 @@ def run(
                 async with anyio.create_task_group() as group:
                     group.start_soon(_follow, ivk, handle.events(), view, handle.item_ids)
                     with contextlib.suppress(JobError):  # reported per item below
-                        await handle.wait(timeout=timeout, cancel_on_timeout=True)
+                        await handle.wait(wait_timeout=timeout, cancel_on_timeout=True)
                     group.cancel_scope.cancel()
                 results = await handle.results()
                 images = {item.item_id: images_of(item) for item in results}
@@ -588,7 +588,7 @@ def models_install(
                 view.bar("install", f"install job {job.id}", total=None)
                 async with anyio.create_task_group() as group:
                     group.start_soon(watch)
-                    result = await job.wait(timeout=timeout)
+                    result = await job.wait(wait_timeout=timeout)
                     group.cancel_scope.cancel()
         except (InstallFailedError, WaitTimeoutError):
             raise

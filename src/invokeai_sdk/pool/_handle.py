@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from .._errors import JobCanceledError, JobError, JobFailedError, WaitTimeoutError
+from .._types import NOT_GIVEN, NotGiven
+from .._waiting import Deadline, resolve_wait_timeout
 from ..events._types import Event
 from ..jobs import images_of, outputs_of
 from ..types.queue import QueueItem
@@ -105,13 +107,19 @@ class PoolJob:
         """``(server, batch_id marker)`` of every send of this item, oldest first."""
         return [(a.server, a.marker) for a in self._unit.attempts]
 
-    async def wait(self, *, timeout: float | None = None) -> str:
-        """Wait until the item settles; return ``"completed"`` or raise like ``JobHandle.wait``."""
-        with anyio.move_on_after(timeout):
+    async def wait(
+        self, *, wait_timeout: float | None = None, timeout: float | None | NotGiven = NOT_GIVEN
+    ) -> str:
+        """Wait until the item settles; return ``"completed"`` or raise like ``JobHandle.wait``.
+
+        ``wait_timeout``: the deadline in seconds (``None``: none); ``timeout=`` is its deprecated
+        old name.
+        """
+        seconds = resolve_wait_timeout(wait_timeout, timeout)
+        deadline = Deadline(seconds, f"pool item {self.index} did not finish within {seconds} s")
+        with deadline.enforce():
             while not self._unit.settled:
                 await self._run._changed()
-        if not self._unit.settled:
-            raise WaitTimeoutError(f"pool item {self.index} did not finish within {timeout} s")
         await self._run._raise_for([self._unit])
         return "completed"
 
@@ -169,20 +177,35 @@ class PoolRun:
         """True when every item has its outcome."""
         return self._sub.done.is_set()
 
-    async def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> list[str]:
+    async def wait(
+        self,
+        *,
+        wait_timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+    ) -> list[str]:
         """Wait for every item on every server; return the statuses, or raise for the first that failed.
 
         Every item settles before anything is raised (``JobFailedError`` with the server's error,
-        ``JobCanceledError``). On timeout raises :class:`WaitTimeoutError` (canceling what is left
-        first when ``cancel_on_timeout``).
+        ``JobCanceledError``). After ``wait_timeout`` seconds (``None``: no deadline) raises
+        :class:`WaitTimeoutError` (canceling what is left first when ``cancel_on_timeout``).
+        ``timeout=`` is the deprecated old name of ``wait_timeout``.
         """
-        with anyio.move_on_after(timeout):
-            await self._sub.done.wait()
-        if not self.done:
+        seconds = resolve_wait_timeout(wait_timeout, timeout)
+        deadline = Deadline(
+            seconds,
+            lambda: (
+                f"pool run {self.origin}: {len(self.jobs) - self._sub.settled} item(s) "
+                f"unfinished after {seconds} s"
+            ),
+        )
+        try:
+            with deadline.enforce():
+                await self._sub.done.wait()
+        except WaitTimeoutError:
             if cancel_on_timeout:
                 await self.cancel()
-            left = len(self.jobs) - self._sub.settled
-            raise WaitTimeoutError(f"pool run {self.origin}: {left} item(s) unfinished after {timeout} s")
+            raise
         await self._raise_for(self._sub.units)
         return [str(u.status) for u in self._sub.units]
 

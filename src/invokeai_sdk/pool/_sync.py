@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import ValidationError
 from .._sync import runtime
+from .._types import NOT_GIVEN, NotGiven
+from .._waiting import resolve_wait_timeout
 from ._handle import PoolEvent, PoolImage, PoolJob, PoolRun, PoolStatus
 from ._pool import AsyncInvokeAIPool, PoolError, ServerInfo
 
@@ -67,9 +69,10 @@ class SyncPoolJob:
         """The queue item (with its session) on the server that ran it."""
         return runtime.call(self._job.result)
 
-    def wait(self, *, timeout: float | None = None) -> str:
-        """Wait until the item settles (see :meth:`PoolJob.wait`)."""
-        return runtime.call(self._job.wait, timeout=timeout)
+    def wait(self, *, wait_timeout: float | None = None, timeout: float | None | NotGiven = NOT_GIVEN) -> str:
+        """Wait until the item settles (see :meth:`PoolJob.wait`; ``timeout=`` is deprecated)."""
+        seconds = resolve_wait_timeout(wait_timeout, timeout)
+        return runtime.call(self._job.wait, wait_timeout=seconds)
 
     def outputs(self) -> dict[str, list[dict[str, Any]]]:
         """Outputs per source node id."""
@@ -112,9 +115,16 @@ class SyncPoolRun:
         """True when every item has its outcome."""
         return self._run.done
 
-    def wait(self, *, timeout: float | None = None, cancel_on_timeout: bool = False) -> list[str]:
-        """Wait for every item on every server (see :meth:`PoolRun.wait`)."""
-        return runtime.call(self._run.wait, timeout=timeout, cancel_on_timeout=cancel_on_timeout)
+    def wait(
+        self,
+        *,
+        wait_timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+    ) -> list[str]:
+        """Wait for every item on every server (see :meth:`PoolRun.wait`; ``timeout=`` is deprecated)."""
+        seconds = resolve_wait_timeout(wait_timeout, timeout)
+        return runtime.call(self._run.wait, wait_timeout=seconds, cancel_on_timeout=cancel_on_timeout)
 
     def status(self) -> PoolStatus:
         """Counts per status over all servers."""

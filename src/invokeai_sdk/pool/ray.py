@@ -29,6 +29,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._types import NOT_GIVEN, NotGiven
+from .._waiting import resolve_wait_timeout
 from ._sync import InvokeAIPool, SyncPoolRun
 
 __all__ = ["PoolActor", "pool_actor"]
@@ -60,9 +62,19 @@ class PoolActor:
         self._runs[run.origin] = run
         return run.origin
 
-    def wait(self, run_id: str, *, timeout: float | None = None) -> list[str]:
-        """Wait for every item of a submission; its statuses (raises like ``PoolRun.wait``)."""
-        return self._runs[run_id].wait(timeout=timeout)
+    def wait(
+        self,
+        run_id: str,
+        *,
+        wait_timeout: float | None = None,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+    ) -> list[str]:
+        """Wait for every item of a submission; its statuses (raises like ``PoolRun.wait``).
+
+        ``wait_timeout``: the deadline in seconds (``None``: none); ``timeout=`` is its deprecated old name.
+        """
+        seconds = resolve_wait_timeout(wait_timeout, timeout)
+        return self._runs[run_id].wait(wait_timeout=seconds)
 
     def status(self, run_id: str) -> dict[str, Any]:
         """A submission's counts per status, and completed items per server."""
@@ -87,11 +99,16 @@ class PoolActor:
         *,
         runs: int | None = None,
         data: Sequence[Sequence[Mapping[str, Any]]] | None = None,
-        timeout: float | None = None,
+        wait_timeout: float | None = None,
+        timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> list[dict[str, list[dict[str, Any]]]]:
-        """Submit, wait, and return the outputs in one call (nothing kept afterwards)."""
+        """Submit, wait, and return the outputs in one call (nothing kept afterwards).
+
+        ``wait_timeout``: the deadline in seconds (``None``: none); ``timeout=`` is its deprecated old name.
+        """
+        seconds = resolve_wait_timeout(wait_timeout, timeout)
         run = self._pool.enqueue(graph_or_batch, runs=runs, data=data)
-        run.wait(timeout=timeout)
+        run.wait(wait_timeout=seconds)
         return run.outputs()
 
     def forget(self, run_id: str) -> None:

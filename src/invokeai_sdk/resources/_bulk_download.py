@@ -10,36 +10,32 @@ That is a race: a GET sent before the zip is finished can stream a half-written 
 server delete the real one. So while the event stream is live, the zip is fetched only after the
 completion event for this very zip has arrived. Polling by GET happens only when events cannot be
 used (no asyncio loop, the socket refused or ended), or after :data:`QUIET_PERIOD` seconds without
-a word (an event missed across a reconnect). Every zip is still checked to be a complete archive
+a word (an event missed across a reconnect). The waiting runs on the SDK's one waiting engine
+(``_waiting.settle``). Every zip is still checked to be a complete archive
 holding the expected images before it is kept, so a zip cut short never passes for a good one.
 """
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import os
-import time
 import zipfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import anyio
+from typing import Any
 
 from .._download import ProgressCallback, resolve_target, safe_file_name, stream_to_file
 from .._errors import (
     APIConnectionError,
     BulkDownloadError,
-    EventsUnavailableError,
     NotFoundError,
-    WaitTimeoutError,
 )
 from .._transport import segment
 from .._types import TimeoutArg
+from .._waiting import Deadline, EventSource, settle, subscribed
 from ..types.images import BulkDownloadResult
-
-if TYPE_CHECKING:
-    from .images import ImagesResource
+from ._base import AsyncAPIResource
 
 __all__ = ["QUIET_PERIOD", "run_bulk_download"]
 
@@ -49,55 +45,9 @@ QUIET_PERIOD = 30.0
 """Seconds of silence on a live event stream after which the zip's URL is probed once anyway."""
 
 
-@contextlib.asynccontextmanager
-async def _bulk_events(resource: ImagesResource) -> AsyncIterator[Any | None]:
+def _bulk_events(resource: AsyncAPIResource) -> AbstractAsyncContextManager[EventSource | None]:
     """The session's bulk-download event stream, or ``None`` when events cannot be used."""
-    events = getattr(resource._client, "events", None)
-    if events is None:
-        yield None
-        return
-    try:
-        context = events.subscribe(queue_id=None, types=[COMPLETE, FAILED], bulk_downloads=True)
-        stream = await context.__aenter__()
-    except (EventsUnavailableError, TypeError, AttributeError):
-        yield None
-        return
-    try:
-        yield stream
-    finally:
-        await context.__aexit__(None, None, None)
-
-
-class _Waiter:
-    """Reads the event stream for the completion (or failure) of one zip."""
-
-    def __init__(self, stream: Any, item_name: str) -> None:
-        self.stream = stream
-        self.item_name = item_name
-        self._live = stream is not None
-
-    def live(self) -> bool:
-        """True while the stream may still bring our event (it has not ended)."""
-        return self._live
-
-    async def next(self, within: float) -> Any | None:
-        """The bulk event for our zip arriving within ``within`` seconds, else ``None``.
-
-        :meth:`live` turns ``False`` when the stream has ended (polling takes over then).
-        """
-        with anyio.move_on_after(max(within, 0.0)):
-            while True:
-                try:
-                    event = await self.stream.receive()
-                except StopAsyncIteration:
-                    self._live = False
-                    return None
-                name = getattr(event, "event_name", None)
-                if name in (COMPLETE, FAILED) and getattr(event, "bulk_download_item_name", None) == (
-                    self.item_name
-                ):
-                    return event
-        return None
+    return subscribed(resource._client, queue_id=None, types=[COMPLETE, FAILED], bulk_downloads=True)
 
 
 def _check_zip(path: Path, expected: Sequence[str] | None) -> None:
@@ -115,12 +65,12 @@ def _check_zip(path: Path, expected: Sequence[str] | None) -> None:
 
 
 async def run_bulk_download(
-    resource: ImagesResource,
+    resource: AsyncAPIResource,
     body: dict[str, Any],
     *,
     to: str | os.PathLike[str],
     expected: Sequence[str] | None,
-    wait_timeout: float,
+    wait_timeout: float | None,
     poll_interval: float,
     timeout: TimeoutArg,
     quiet_period: float | None = None,
@@ -128,43 +78,34 @@ async def run_bulk_download(
 ) -> BulkDownloadResult:
     """Ask for the zip, wait until it is ready (event, else poll), fetch it once to ``to``.
 
-    ``quiet_period`` (default :data:`QUIET_PERIOD`) is how long a live but silent event stream is
-    trusted before the zip's URL is probed once anyway.
+    ``resource`` is any namespace of the session (its request layer sends). ``quiet_period``
+    (default :data:`QUIET_PERIOD`) is how long a live but silent event stream is trusted before the
+    zip's URL is probed once anyway.
     """
     quiet_period = QUIET_PERIOD if quiet_period is None else quiet_period
-    async with _bulk_events(resource) as stream:
+    async with _bulk_events(resource) as events:
         started = await resource._json("POST", "/api/v1/images/download", json=body, timeout=timeout)
         item_name = safe_file_name(str((started or {}).get("bulk_download_item_name") or ""))
         target = resolve_target(to, item_name)
         url_path = f"/api/v1/images/download/{segment(item_name)}"
-        deadline = time.monotonic() + wait_timeout
-        waiter = _Waiter(stream, item_name)
-        announced = False  # the server said the zip is complete
-        last_get = time.monotonic()
-        polls = 0
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise WaitTimeoutError(
-                    f"The bulk download {item_name} was not ready after {wait_timeout:g}s"
-                    " (or someone else fetched it first: the server deletes a zip once fetched)."
-                )
-            if not announced and waiter.live():
-                quiet_left = quiet_period - (time.monotonic() - last_get)
-                event = await waiter.next(min(remaining, quiet_left))
-                if event is not None and getattr(event, "event_name", None) == FAILED:
-                    reason = getattr(event, "error", None) or "unknown error"
-                    raise BulkDownloadError(f"The server could not build {item_name}: {reason}")
-                announced = event is not None
-                quiet = time.monotonic() - last_get >= quiet_period
-                if not announced and waiter.live() and not quiet:
-                    continue  # not a word yet, and no reason to probe: keep waiting for the event
-                if not announced and not waiter.live():
-                    continue  # the stream ended: poll from the next round on
-            elif not announced:
-                await anyio.sleep(min(poll_interval if polls else 0.1, remaining))
-                polls += 1
-            last_get = time.monotonic()
+        deadline = Deadline(
+            wait_timeout,
+            lambda: (
+                f"The bulk download {item_name} was not ready after {wait_timeout:g}s"
+                " (or someone else fetched it first: the server deletes a zip once fetched)."
+            ),
+        )
+
+        def matches(event: Any) -> bool:
+            if getattr(event, "bulk_download_item_name", None) != item_name:
+                return False
+            name = getattr(event, "event_name", None)
+            if name == FAILED:
+                reason = getattr(event, "error", None) or "unknown error"
+                raise BulkDownloadError(f"The server could not build {item_name}: {reason}")
+            return name == COMPLETE
+
+        async def fetch(announced: bool) -> BulkDownloadResult | None:
             try:
                 async with resource._stream("GET", url_path, timeout=timeout) as response:
                     size = await stream_to_file(
@@ -179,3 +120,15 @@ async def run_bulk_download(
                         response=exc.response,
                         detail=exc.detail,
                     ) from exc
+                return None  # not written yet
+
+        settled = await settle(
+            fetch,
+            deadline=deadline,
+            events=events,
+            matches=matches,
+            quiet_period=quiet_period,
+            poll_delays=itertools.chain([0.1], itertools.repeat(poll_interval)),
+            probe_first=False,  # a GET before the zip is complete could fetch half of it
+        )
+        return settled.value

@@ -1,40 +1,52 @@
 """``InstallJob``: the handle of one model install running on the server.
 
-``wait()`` listens for the install's terminal event and polls the job over REST at the same time
-(every ``poll_interval`` seconds), whichever sees the end first; without events it only polls.
+``wait()`` runs on the SDK's one waiting engine (``_waiting.settle``): it listens for the install's
+terminal event and refreshes the job over REST (every ``poll_interval`` seconds), whichever sees the
+end first; without events it only polls.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
-import anyio
 import httpx
 
 from .._base_client import validate_response
 from .._errors import (
-    EventsUnavailableError,
     InstallCanceledError,
     InstallFailedError,
-    InvokeAIError,
     NotFoundError,
     UnsupportedMediaTypeError,
     ValidationError,
-    WaitTimeoutError,
 )
 from .._transport import segment
-from .._types import NOT_GIVEN, SettledBy, TimeoutArg
+from .._types import NOT_GIVEN, NotGiven, SettledBy, TimeoutArg
+from .._waiting import Deadline, backoff, resolve_wait_timeout, settle, subscribed
 from ..types.models import InstallProgress, InstallResult, ModelConfig, ModelInstallJobInfo
 
 if TYPE_CHECKING:
-    from .models import ModelsResource
+    from .._base_client import BaseClient
 
-__all__ = ["InstallJob"]
+__all__ = ["InstallJob", "InstallJobHost"]
 
 _TERMINAL_EVENTS = ("model_install_complete", "model_install_error", "model_install_cancelled")
+
+
+class InstallJobHost(Protocol):
+    """What an :class:`InstallJob` needs from the models namespace (``ivk.models`` is one)."""
+
+    _client: BaseClient
+
+    async def _install_job_info(self, id: int, *, timeout: TimeoutArg = ...) -> ModelInstallJobInfo: ...
+
+    async def _find_installed(self, info: ModelInstallJobInfo) -> ModelConfig | None: ...
+
+    async def _require(self, feature: str) -> None: ...
+
+    async def _request(
+        self, method: str, path: str, *, json: Any = ..., timeout: TimeoutArg = ...
+    ) -> httpx.Response: ...
 
 
 class InstallJob:
@@ -45,7 +57,7 @@ class InstallJob:
     installed is ``result.already_installed``, not an error.
     """
 
-    def __init__(self, models: ModelsResource, info: ModelInstallJobInfo) -> None:
+    def __init__(self, models: InstallJobHost, info: ModelInstallJobInfo) -> None:
         self._models = models
         self.info = info
         self._settled_by: SettledBy | None = None
@@ -93,14 +105,6 @@ class InstallJob:
         """The job's status and bytes done so far, freshly fetched."""
         return _progress_of(await self.refresh(timeout=timeout))
 
-    async def _refresh_and_report(
-        self, on_progress: Callable[[InstallProgress], object] | None
-    ) -> ModelInstallJobInfo:
-        info = await self.refresh()
-        if on_progress is not None:
-            on_progress(_progress_of(info))
-        return info
-
     async def cancel(self, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Ask the server to cancel the job (a finished job stays as it is)."""
         await self._control("DELETE", "", timeout=timeout)
@@ -144,58 +148,56 @@ class InstallJob:
     async def wait(
         self,
         *,
-        timeout: float | None = None,
+        wait_timeout: float | None = None,
         poll_interval: float = 1.0,
         on_progress: Callable[[InstallProgress], object] | None = None,
+        timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> InstallResult:
         """Wait until the job ends and return what it installed.
 
         Raises :class:`InstallFailedError` (with the server's ``error_reason`` and ``error``) when it
         failed, :class:`InstallCanceledError` when it was cancelled, :class:`WaitTimeoutError` when
-        ``timeout`` seconds pass first (the job keeps running). A model that was already installed
-        is not a failure: the result has ``already_installed=True`` and ``model`` is the existing one.
-        :attr:`settled_by` then tells whether the job's event or a REST refresh saw the end.
-        ``on_progress(progress)`` gets an :class:`InstallProgress` for every snapshot the wait reads,
-        the final one included (a progress bar needs nothing else).
+        ``wait_timeout`` seconds pass first (``None``: no deadline; the job keeps running). A model
+        that was already installed is not a failure: the result has ``already_installed=True`` and
+        ``model`` is the existing one. :attr:`settled_by` then tells whether the job's event or a
+        REST refresh saw the end. ``on_progress(progress)`` gets an :class:`InstallProgress` for every
+        snapshot the wait reads, the final one included (a progress bar needs nothing else). The job
+        is refreshed every ``poll_interval`` seconds while its events are live; without events the
+        refreshes start fast (local installs take tens of ms) and back off to ``poll_interval``.
+        ``timeout=`` is the deprecated old name of ``wait_timeout``.
         """
+        seconds = resolve_wait_timeout(wait_timeout, timeout)
         if poll_interval <= 0:
             poll_interval = 1.0
         self._settled_by = None
-        try:
-            with anyio.fail_after(timeout if timeout is not None else math.inf):
-                info = await self._wait_terminal(poll_interval, on_progress)
-                return await self._settle(info)
-        except TimeoutError as exc:
-            if isinstance(exc, InvokeAIError):
-                raise
-            raise WaitTimeoutError(
-                f"Model install job {self.id} did not finish within {timeout} s (status {self.status})."
-            ) from exc
+        deadline = Deadline(
+            seconds,
+            lambda: f"Model install job {self.id} did not finish within {seconds} s (status {self.status}).",
+        )
 
-    async def _wait_terminal(
-        self, poll_interval: float, on_progress: Callable[[InstallProgress], object] | None
-    ) -> ModelInstallJobInfo:
-        try:
-            async with _install_events(self._models) as stream:
-                woken_by_event: bool | None = False
-                while True:  # subscribed first, then REST: a transition before the subscription is not lost
-                    info = await self._refresh_and_report(on_progress)
-                    if info.is_terminal:
-                        self._settled_by = "event" if woken_by_event else "poll"
-                        return info
-                    woken_by_event = await _terminal_event(stream, self.id, poll_interval)
-                    if woken_by_event is None:
-                        break  # the event stream closed: poll only
-        except EventsUnavailableError:
-            pass
-        delay = min(poll_interval, 0.05)
-        while True:  # polling only: start fast (local installs take tens of ms), back off to poll_interval
-            info = await self._refresh_and_report(on_progress)
-            if info.is_terminal:
-                self._settled_by = "poll"
-                return info
-            await anyio.sleep(delay)
-            delay = min(poll_interval, delay * 2)
+        async def probe(announced: bool) -> ModelInstallJobInfo | None:
+            info = await self.refresh()
+            if on_progress is not None:
+                on_progress(_progress_of(info))
+            return info if info.is_terminal else None
+
+        with deadline.enforce():
+            async with subscribed(
+                self._models._client, queue_id=None, types=list(_TERMINAL_EVENTS)
+            ) as events:
+                settled = await settle(
+                    probe,
+                    deadline=deadline,
+                    events=events,
+                    matches=lambda event: (
+                        getattr(event, "event_name", None) in _TERMINAL_EVENTS
+                        and getattr(event, "id", None) == self.id
+                    ),
+                    quiet_period=poll_interval,
+                    poll_delays=backoff(0.05, poll_interval),
+                )
+            self._settled_by = settled.settled_by
+            return await self._settle(settled.value)
 
     async def _settle(self, info: ModelInstallJobInfo) -> InstallResult:
         status = str(info.status)
@@ -219,34 +221,6 @@ class InstallJob:
 
     def __repr__(self) -> str:
         return f"InstallJob(id={self.id}, status={str(self.status)!r}, source={self.source!r})"
-
-
-async def _terminal_event(stream: AsyncIterator[Any], job_id: int, poll_interval: float) -> bool | None:
-    """Wait up to ``poll_interval`` for a terminal event of the job.
-
-    True when it came, False when the time ran out, None when the stream closed.
-    """
-    with anyio.move_on_after(poll_interval):
-        async for event in stream:
-            name = getattr(event, "event_name", None)
-            if name in _TERMINAL_EVENTS and getattr(event, "id", None) == job_id:
-                return True
-        return None
-    return False
-
-
-@asynccontextmanager
-async def _install_events(models: ModelsResource) -> AsyncIterator[AsyncIterator[Any]]:
-    """The session's model install events (the events contract); EventsUnavailableError without them."""
-    events = getattr(models._client, "events", None)
-    subscribe = getattr(events, "subscribe", None)
-    if subscribe is None:
-        raise EventsUnavailableError("This session has no event stream.")
-    manager: AbstractAsyncContextManager[AsyncIterator[Any]] = subscribe(
-        queue_id=None, types=list(_TERMINAL_EVENTS)
-    )
-    async with manager as stream:
-        yield stream
 
 
 def _progress_of(info: ModelInstallJobInfo) -> InstallProgress:

@@ -6,8 +6,8 @@ import builtins
 import copy
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
@@ -16,9 +16,7 @@ from .._errors import (
     APIConnectionError,
     BatchDataError,
     EnqueueError,
-    InternalServerError,
     InvokeAIError,
-    NotFoundError,
     ValidationError,
 )
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
@@ -27,18 +25,17 @@ from .._types import NOT_GIVEN, TimeoutArg
 from ..graphs._convert import as_graph_dict
 from ..graphs._validate import check_graph
 from ..types.queue import (
-    BatchStatus,
     CanceledResult,
     DeletedResult,
     EnqueueBatchResult,
     ProcessorStatus,
     QueueCounts,
     QueueItem,
-    QueueItemSummary,
     QueueStatus,
     RetryItemsResult,
 )
-from ._base import AsyncAPIResource
+from ._queue_items import MAX_IDS as _MAX_IDS
+from ._queue_items import QueueItems, check_item_id, queue_path
 
 if TYPE_CHECKING:
     from .._invocation_schema import InvocationSchemas
@@ -47,19 +44,14 @@ if TYPE_CHECKING:
 
 __all__ = ["QueueResource", "new_origin"]
 
-_MAX_IDS = 1000
 _LOST_REPLY_LOOKUPS = (0.0, 0.5, 1.0, 2.0)
 """Delays (s) before each look for a batch whose enqueue reply was lost (the server may still write it)."""
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Failures before the request left this process: such an enqueue cannot have arrived."""
 
 log = logging.getLogger("invokeai_sdk")
-_I = TypeVar("_I", QueueItem, QueueItemSummary)
-_PER_ITEM_CONCURRENCY = 8  # servers without bulk item routes (before 6.8) are read one item at a time
 # Route templates whose presence (in the server's /openapi.json) picks how items are read.
 _ITEM_IDS_ROUTE = "/api/v1/queue/{queue_id}/item_ids"  # 6.8+
-_LIST_ALL_ROUTE = "/api/v1/queue/{queue_id}/list_all"  # 6.3+
-_LIST_PAGE = 100  # page size of the cursor listing ("/list") of servers before 6.3
 
 
 def new_origin() -> str:
@@ -67,13 +59,11 @@ def new_origin() -> str:
     return f"invokeai-sdk:{uuid.uuid4().hex}"
 
 
-def _q(queue_id: str) -> str:
-    if not queue_id or "/" in queue_id:
-        raise ValidationError(f"queue_id must be a non-empty name without '/', got {queue_id!r}")
-    return f"/api/v1/queue/{segment(queue_id)}"
+_q = queue_path
+_item_id = check_item_id
 
 
-class QueueResource(AsyncAPIResource):
+class QueueResource(QueueItems):
     """The session queue: submit work (as job handles), watch it, and manage the queue.
 
     Every verb takes ``queue_id`` (``"default"``, the only queue InvokeAI uses today).
@@ -228,7 +218,7 @@ class QueueResource(AsyncAPIResource):
             timeout=timeout,
         )
         job = batch.jobs[0]
-        await job.wait(timeout=wait_timeout, cancel_on_timeout=cancel_on_timeout)
+        await job.wait(wait_timeout=wait_timeout, cancel_on_timeout=cancel_on_timeout)
         return await job.outputs(timeout=timeout)
 
     # -- reading ------------------------------------------------------------------------------
@@ -236,12 +226,6 @@ class QueueResource(AsyncAPIResource):
     async def status(self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> QueueStatus:
         """The queue's counts per status and whether the processor is running."""
         return await self._parsed(QueueStatus, "GET", f"{_q(queue_id)}/status", timeout=timeout)
-
-    async def get(
-        self, item_id: int, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> QueueItem:
-        """One queue item with its session (results, errors)."""
-        return await self._parsed(QueueItem, "GET", f"{_q(queue_id)}/i/{_item_id(item_id)}", timeout=timeout)
 
     async def current(
         self, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
@@ -258,14 +242,6 @@ class QueueResource(AsyncAPIResource):
             QueueItem | None, "GET", f"{_q(queue_id)}/next", timeout=timeout
         )
         return item
-
-    async def batch_status(
-        self, batch_id: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> BatchStatus:
-        """Counts per status of one batch."""
-        return await self._parsed(
-            BatchStatus, "GET", f"{_q(queue_id)}/b/{segment(batch_id)}/status", timeout=timeout
-        )
 
     async def counts_by_destination(
         self, destination: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
@@ -344,157 +320,7 @@ class QueueResource(AsyncAPIResource):
 
         return AsyncPaginator(fetch, limit=page_limit, walk_limit=walk_limit)
 
-    async def list_all(
-        self, *, queue_id: str = "default", destination: str | None = None, timeout: TimeoutArg = NOT_GIVEN
-    ) -> builtins.list[QueueItem]:
-        """Every queue item in one request (optionally only those sent to ``destination``).
-
-        Servers before 6.3 have no such route: their paged listing is walked and each item read.
-        """
-        params = {"destination": destination} if destination is not None else None
-
-        async def newest() -> builtins.list[QueueItem]:
-            return await self._parsed(
-                builtins.list[QueueItem], "GET", f"{_q(queue_id)}/list_all", params=params, timeout=timeout
-            )
-
-        async def older() -> builtins.list[QueueItem]:
-            ids = await self._paged_ids(queue_id, destination, timeout)
-            return await self.items_by_ids(ids, queue_id=queue_id, timeout=timeout)
-
-        return await self._newest_or_older("GET", _LIST_ALL_ROUTE, newest, older)
-
-    async def items_by_ids(
-        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> builtins.list[QueueItem]:
-        """The queue items with these ids (missing ids are left out); one item at a time before 6.8."""
-        ids = [_item_id(i) for i in item_ids]
-
-        async def older() -> builtins.list[QueueItem]:
-            return await self._items_one_by_one(ids, queue_id=queue_id, timeout=timeout)
-
-        return await self._by_ids(QueueItem, "items_by_ids", ids, queue_id, timeout, older)
-
-    async def summaries(
-        self, item_ids: Iterable[int], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> builtins.list[QueueItemSummary]:
-        """Light summaries (status, batch, timestamps) of these items; missing ids are left out.
-
-        Servers before 6.14 have no summary route: the summaries are cut from the full items.
-        """
-        ids = [_item_id(i) for i in item_ids]
-
-        async def older() -> builtins.list[QueueItemSummary]:
-            items = await self.items_by_ids(ids, queue_id=queue_id, timeout=timeout)
-            return [QueueItemSummary.model_validate(_summary_fields(item)) for item in items]
-
-        return await self._by_ids(QueueItemSummary, "item_summaries_by_ids", ids, queue_id, timeout, older)
-
-    async def _by_ids(
-        self,
-        item_type: type[_I],
-        route: str,
-        ids: builtins.list[int],
-        queue_id: str,
-        timeout: TimeoutArg,
-        older: Callable[[], Awaitable[builtins.list[_I]]],
-    ) -> builtins.list[_I]:
-        """POST ``ids`` to the queue's bulk ``route`` in slices the server accepts, the answers joined;
-        on a server without that route, ``older()`` (the older release's way) instead."""
-
-        async def newest() -> builtins.list[_I]:
-            out: builtins.list[_I] = []
-            for start in range(0, len(ids), _MAX_IDS):
-                out += await self._parsed(
-                    builtins.list[item_type],  # type: ignore[valid-type]
-                    "POST",
-                    f"{_q(queue_id)}/{route}",
-                    json={"item_ids": ids[start : start + _MAX_IDS]},
-                    timeout=timeout,
-                )
-            return out
-
-        return await self._newest_or_older("POST", f"/api/v1/queue/{{queue_id}}/{route}", newest, older)
-
-    async def _paged_ids(
-        self, queue_id: str, destination: str | None, timeout: TimeoutArg
-    ) -> builtins.list[int]:
-        """Every item id from the cursor-paged ``/list`` of servers before 6.3 (item summaries only)."""
-        ids: builtins.list[int] = []
-        cursor: dict[str, int] = {}
-        while True:
-            page = await self._json(
-                "GET", f"{_q(queue_id)}/list", params={"limit": _LIST_PAGE, **cursor}, timeout=timeout
-            )
-            rows = [row for row in page.get("items", []) if isinstance(row, dict)]
-            ids += [
-                int(row["item_id"])
-                for row in rows
-                if destination is None or row.get("destination") == destination
-            ]
-            if not rows or not page.get("has_more"):
-                return ids
-            cursor = {"cursor": int(rows[-1]["item_id"]), "priority": int(rows[-1].get("priority", 0))}
-
-    async def _items_one_by_one(
-        self, ids: builtins.list[int], *, queue_id: str, timeout: TimeoutArg
-    ) -> builtins.list[QueueItem]:
-        """Read items one request each (a few at a time), in the order asked; missing ids left out.
-
-        A missing item (deleted meanwhile, or never there) is left out, as the bulk route does. 5.x
-        servers answer a bare 500 for it: such an item counts as missing only when the queue's listing
-        confirms it is not there; otherwise the 500 is raised.
-        """
-        found: dict[int, QueueItem] = {}
-        errors: dict[int, InvokeAIError] = {}
-        limiter = anyio.CapacityLimiter(_PER_ITEM_CONCURRENCY)
-
-        async def read(item_id: int) -> None:
-            async with limiter:
-                try:
-                    found[item_id] = await self.get(item_id, queue_id=queue_id, timeout=timeout)
-                except NotFoundError:
-                    pass
-                except InvokeAIError as exc:  # raised after the others finished, not as a group
-                    errors[item_id] = exc
-
-        wanted = builtins.list(dict.fromkeys(ids))
-        async with anyio.create_task_group() as group:
-            for item_id in wanted:
-                group.start_soon(read, item_id)
-        if errors:
-            unexplained = [i for i, exc in errors.items() if not _bare_500(exc)]
-            if unexplained:
-                raise errors[unexplained[0]]
-            listed = set(await self._paged_ids(queue_id, None, timeout))
-            present = [i for i in errors if i in listed]
-            if present:
-                raise errors[present[0]]
-        return [found[i] for i in wanted if i in found]
-
     # -- canceling and deleting ----------------------------------------------------------------
-
-    async def cancel(
-        self, item_id: int, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> QueueItem:
-        """Cancel one item (a running node still finishes); returns the item."""
-        return await self._parsed(
-            QueueItem, "PUT", f"{_q(queue_id)}/i/{_item_id(item_id)}/cancel", timeout=timeout
-        )
-
-    async def cancel_batches(
-        self, batch_ids: Iterable[str], *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
-    ) -> int:
-        """Cancel every unfinished item of these batches; returns how many were canceled."""
-        ids = [str(b) for b in batch_ids]
-        result = await self._parsed(
-            CanceledResult,
-            "PUT",
-            f"{_q(queue_id)}/cancel_by_batch_ids",
-            json={"batch_ids": ids},
-            timeout=timeout,
-        )
-        return result.canceled
 
     async def cancel_destination(
         self, destination: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
@@ -590,24 +416,6 @@ class _IdsPage(AsyncPage[QueueItem]):
         if not self.has_next_page() or self._fetch is None:
             return AsyncPage([], offset=self.offset + self._raw, limit=self.limit, total=self.total)
         return await self._fetch(self.offset + self._raw, self.limit)
-
-
-_MAX_ITEM_ID = 2**63 - 1  # the server keeps item ids in SQLite INTEGER (signed 64-bit)
-
-
-def _bare_500(exc: InvokeAIError) -> bool:
-    """An unhandled server exception (a 500 with the plain-text body), as 5.x gives for a missing item."""
-    return isinstance(exc, InternalServerError) and exc.response.text.strip() == "Internal Server Error"
-
-
-def _summary_fields(item: QueueItem) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in QueueItemSummary.model_fields}
-
-
-def _item_id(item_id: Any) -> int:
-    if isinstance(item_id, bool) or not isinstance(item_id, int) or not 0 <= item_id <= _MAX_ITEM_ID:
-        raise ValidationError(f"a queue item id must be an int from 0 to 2**63 - 1, got {item_id!r}")
-    return item_id
 
 
 def _build_batch(

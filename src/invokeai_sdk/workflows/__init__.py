@@ -7,7 +7,7 @@
     wf = WorkflowDocument.load("workflows/blur-to-board.json")
     wf.inputs["Blur Radius"] = 4
     run = await ivk.workflows.run(wf, sweep={"Blur Radius": [1, 2, 3]})
-    await run.wait(timeout=60)
+    await run.wait(wait_timeout=60)
     for outputs in await run.outputs():
         print(outputs.images("Output"))      # by node label, or by node id: outputs["save"]
 """

@@ -3,7 +3,7 @@
 ::
 
     run = await ivk.workflows.run("workflows/blur-to-board.json")
-    await run.wait(timeout=60)
+    await run.wait(wait_timeout=60)
     outputs = await run[0].outputs()
     outputs["save"]          # by the workflow's node id
     outputs["Output"]        # by the node's label (an ambiguous label raises, listing the candidates)
