@@ -54,6 +54,8 @@ __all__ = [
     "get_runtime",
     "iterate",
     "optional",
+    "result",
+    "start",
 ]
 
 P = ParamSpec("P")
@@ -238,6 +240,21 @@ atexit.register(_close_at_exit)
 
 
 # -- the three ways generated code calls into the loop ------------------------------------------
+
+
+def start(
+    fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+) -> concurrent.futures.Future[T]:
+    """Start ``await fn(*args, **kwargs)`` on the private loop (one thread crossing); :func:`result`
+    waits for it. Cancelling the future cancels the task."""
+    runtime = get_runtime()
+    target: Callable[..., Awaitable[T]] = functools.partial(fn, *args, **kwargs) if kwargs else fn
+    return runtime.submit(target, args if not kwargs else ())
+
+
+def result(future: concurrent.futures.Future[T]) -> T:
+    """Wait for a future of :func:`start` (Ctrl-C cancels its task, then re-raises)."""
+    return get_runtime().wait(future)
 
 
 def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
