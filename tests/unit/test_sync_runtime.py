@@ -268,8 +268,7 @@ def test_a_walk_fetches_ahead_but_raises_where_async_does_and_cancels_on_break()
     ) as ivk:
         seen: list[str] = []
         with pytest.raises(NotFoundError):
-            for image in ivk.images.list(limit=10):
-                seen.append(image.image_name)
+            seen.extend(image.image_name for image in ivk.images.list(limit=10))
         assert seen == [f"img-{n}.png" for n in range(10)]  # the whole first page, then the error
         requested.clear()
         hang.set()
