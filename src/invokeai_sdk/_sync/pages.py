@@ -37,9 +37,6 @@ class SyncPage(SyncObject, Generic[T]):
 
     _target: AsyncPage[T]
 
-    def __init__(self, target: AsyncPage[T]) -> None:
-        self._target = target
-
     @property
     def items(self) -> list[T]:
         """This page's items."""
@@ -95,7 +92,7 @@ class SyncPaginator(SyncObject, Generic[T]):
     __slots__ = ("_page",)
 
     def __init__(self, target: AsyncPaginator[T]) -> None:
-        self._target = target
+        super().__init__(target)
         self._page: SyncPage[T] | None = None
 
     @property

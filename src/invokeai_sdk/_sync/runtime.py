@@ -549,7 +549,10 @@ class SyncIterator(Iterator[T]):
 
 
 class SyncObject:
-    """Base of sync wrappers around one async object (pages, paginators, job handles, streams)."""
+    """Base of sync wrappers around one async object (pages, paginators, job handles, streams).
+
+    A generated subclass declares the async type: ``_target: JobHandle``.
+    """
 
     __slots__ = ("_target",)
 
@@ -561,7 +564,11 @@ class SyncObject:
 
 
 class SyncResource:
-    """Base of the sync namespaces: resolves the async namespace through the client on each call."""
+    """Base of the sync namespaces: resolves the async namespace through the client on each call
+    (the client's async session changes after ``fork``).
+
+    A generated subclass declares the async type: ``_target: ImagesResource``.
+    """
 
     __slots__ = ("_client", "_path")
 
@@ -569,7 +576,8 @@ class SyncResource:
         self._client = client
         self._path = path
 
-    def _resolve(self) -> Any:
+    @property
+    def _target(self) -> Any:
         target: Any = self._client._target
         for name in self._path:
             target = getattr(target, name)
