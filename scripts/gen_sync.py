@@ -20,6 +20,7 @@ import argparse
 import ast
 import builtins
 import copy
+import functools
 import importlib.util
 import re
 import shutil
@@ -283,20 +284,17 @@ def sync_doc(text: str) -> str:
     text = re.sub(r"\basync (for|with)\b", r"\1", re.sub(r"\bawait\s+", "", text))
     left = re.search(r"\bawait\b|\basync (for|with|def)\b", text)
     if left:
-        raise GenerationError(
-            f"a docstring keeps async wording after translation: {left.group()!r} in {text!r}"
-        )
+        raise GenerationError(f"a docstring keeps async wording: {left.group()!r} in {text!r}")
     return text
 
 
 def function(
-    name: str, args: ast.arguments | str, returns: ast.expr | str, doc: str | None, *body: str
+    name: str, args: ast.arguments | str, ret: ast.expr | str, doc: str | None, *body: str
 ) -> ast.stmt:
     """A ``def`` of the generated module; a body line starting with ``@`` is a decorator."""
     decos = "".join(f"{line}\n" for line in body if line.startswith("@"))
     lines = [line for line in body if not line.startswith("@")] or ["..."]
-    params = args if isinstance(args, str) else ast.unparse(args)
-    ret = returns if isinstance(returns, str) else ast.unparse(returns)
+    params, ret = (x if isinstance(x, str) else ast.unparse(x) for x in (args, ret))
     fn = ast.parse(f"{decos}def {name}({params}) -> {ret}:\n" + "".join(f"    {s}\n" for s in lines)).body[0]
     assert isinstance(fn, ast.FunctionDef)
     fn.body[:0] = [ast.Expr(ast.Constant(sync_doc(doc)))] if doc else []
@@ -316,11 +314,8 @@ def mapped(conv: str | None) -> str:
     """``.map(...)`` applying a converter to each item of a sync iterator or context value."""
     if conv is None:
         return ""
-    return (
-        f".map({conv[:-4]})"
-        if conv.endswith("({})") and conv.count("{}") == 1
-        else (f".map(lambda _item: {conv.format('_item')})")
-    )
+    simple = conv.endswith("({})") and conv.count("{}") == 1
+    return f".map({conv[:-4]})" if simple else f".map(lambda _item: {conv.format('_item')})"
 
 
 # -- the output module ------------------------------------------------------------------------------
@@ -410,9 +405,7 @@ class Generator:
             return ast.Subscript(node.value, self.check(module, node.slice, where)), None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             parts = [self.translate(module, part, where) for part in _union_parts(node)]
-            union = parts[0][0]
-            for ann, _ in parts[1:]:
-                union = ast.BinOp(union, ast.BitOr(), ann)
+            union = functools.reduce(lambda a, b: ast.BinOp(a, ast.BitOr(), b), [ann for ann, _ in parts])
             convs = [conv for _, conv in parts if conv is not None]
             others = [ast.unparse(ann) for ann, conv in parts if conv is None]
             if not convs:
@@ -434,17 +427,13 @@ class Generator:
         """Raise for an async-like type without a translation."""
         if name in ASYNC_TYPES:
             raise GenerationError(f"{where}: cannot translate {name} here")
-        if name.startswith("Async"):
-            raise GenerationError(
-                f"{where}: no translation for the async type {name}; add it to TRANSLATIONS"
-            )
         try:
             found = class_def(resolve(module, name))
         except GenerationError:
-            return
-        if found is not None and (is_async_like(*found) or is_resource(*found)):
+            found = None
+        if name.startswith("Async") or (found is not None and (is_async_like(*found) or is_resource(*found))):
             raise GenerationError(
-                f"{where}: no translation for {name} (a class with async methods); add it to TRANSLATIONS"
+                f"{where}: no translation for the async type {name}; add it to TRANSLATIONS"
             )
 
     # classes ------------------------------------------------------------------------------------
@@ -567,9 +556,8 @@ class Generator:
             stmt = (conv or "{}").format(f"_call({call})" if isinstance(fn, ast.AsyncFunctionDef) else plain)
             stmt = stmt if ast.unparse(ret) == "None" else f"return {stmt}"
         self.use(module, ret)
-        return function(
-            METHOD_RENAMES.get(name, name), args, ret, doc, "@overload" if "overload" in decos else stmt
-        )
+        stmt = "@overload" if "overload" in decos else stmt
+        return function(METHOD_RENAMES.get(name, name), args, ret, doc, stmt)
 
     def iter_from_getitem(self, spec: SyncClass) -> ast.expr | None:
         """``Iterator[X]`` for an ``__iter__`` typed ``Any`` when ``__getitem__`` returns a handle ``X``
@@ -593,18 +581,16 @@ class Generator:
             self.enqueue("namespace", *found, sync_name)
             client = "self" if spec.kind == "client" else "self._client"
             path = f"({fn.name!r},)" if spec.kind == "client" else f"(*self._path, {fn.name!r})"
-            return function(
-                fn.name, "self", sync_name, doc, "@cached_property", f"return {sync_name}({client}, {path})"
-            )
+            stmt = f"return {sync_name}({client}, {path})"
+            return function(fn.name, "self", sync_name, doc, "@cached_property", stmt)
         return self.forward(module, fn.name, returns, doc, where)
 
     def forward(self, module: Module, name: str, returns: ast.expr, doc: str | None, where: str) -> ast.stmt:
         """A read-only property giving the async object's ``name`` (translated)."""
         ann, conv = self.translate(module, returns, where)
         self.use(module, ann)
-        return function(
-            name, "self", ann, doc, "@property", f"return {(conv or '{}').format(f'self._target.{name}')}"
-        )
+        stmt = f"return {(conv or '{}').format(f'self._target.{name}')}"
+        return function(name, "self", ann, doc, "@property", stmt)
 
     def client_init(self, module: Module, fn: Function) -> ast.stmt:
         """``InvokeAI.__init__``: the async constructor's parameters, kept for each new session."""
@@ -624,11 +610,8 @@ class Generator:
             ann = node.annotation if isinstance(node, ast.AnnAssign) else None
             for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 attr = getattr(target, "attr", "_")
-                if (
-                    getattr(getattr(target, "value", None), "id", None) != "self"
-                    or attr[0] == "_"
-                    or attr in out
-                ):
+                owner = getattr(getattr(target, "value", None), "id", None)
+                if owner != "self" or attr.startswith("_") or attr in out:
                     continue
                 if ann is None and node.value is not None:
                     ann = self.infer(module, node.value, params)
@@ -696,27 +679,18 @@ def _union_parts(node: ast.expr) -> list[ast.expr]:
 
 
 def _ruff() -> list[str]:
-    local = Path(sys.executable).parent / "ruff"
-    found = str(local) if local.exists() else shutil.which("ruff")
-    if found:
-        return [found]
-    uv = shutil.which("uv")
-    if importlib.util.find_spec("ruff") is None and uv:  # the pinned ruff through uv: the same output
-        return [uv, "tool", "run", f"ruff=={RUFF_VERSION}"]
-    return [sys.executable, "-m", "ruff"]
+    """The environment's ruff, else the pinned one through uv (so the output is the same anywhere)."""
+    local, uv = Path(sys.executable).parent / "ruff", shutil.which("uv")
+    if local.exists() or importlib.util.find_spec("ruff") is not None or not uv:
+        return [str(local)] if local.exists() else [sys.executable, "-m", "ruff"]
+    return [uv, "tool", "run", f"ruff=={RUFF_VERSION}"]
 
 
 def format_source(source: str) -> str:
     """``source`` with its imports sorted and formatted as ``ruff format`` (project settings) does."""
     for step in (["check", "--fix-only", "--select", "I,F401"], ["format"]):
-        result = subprocess.run(
-            [*_ruff(), *step, "--stdin-filename", str(OUTPUT), "-"],
-            input=source,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-        )
+        command = [*_ruff(), *step, "--stdin-filename", str(OUTPUT), "-"]
+        result = subprocess.run(command, input=source, capture_output=True, text=True, cwd=ROOT, check=False)
         if result.returncode != 0:
             raise GenerationError(f"ruff {step[0]} failed:\n{result.stderr}")
         source = result.stdout
