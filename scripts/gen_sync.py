@@ -111,22 +111,8 @@ GENERATED_NAMES = {
 }
 """Names the generated module imports itself."""
 
-CLIENT_DOC = """The sync twin of :class:`~invokeai_sdk.AsyncInvokeAI`: the same namespaces, methods and
-    arguments, called directly::
-
-        with InvokeAI("http://127.0.0.1:9090") as ivk:
-            print(ivk.app.version())
-            for image in ivk.images.list():
-                print(image.image_name)
-
-    It runs the async session on a private event loop thread (started on first use, kept between
-    calls, reset after ``fork``, closed at exit). After ``fork`` a client made with your own
-    ``http_client`` raises ``SyncRuntimeError`` in the child: create a new one there. Listings
-    return a ``SyncPaginator``: its ``items`` and ``total`` are the first page's (fetched once),
-    ``for`` walks every item a page at a time; ``ivk.events.subscribe()`` is a ``with`` block
-    yielding a ``SyncEventStream``.
-
-    About the async session:"""
+RUNTIME = ROOT / "src" / PACKAGE / "_sync" / "runtime.py"
+"""Its ``SyncClientBase`` docstring (what the sync runtime adds) starts the ``InvokeAI`` docstring."""
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -460,7 +446,10 @@ class Generator:
         """One sync class: its docstring, base, and a wrapper for each public member."""
         module, cls = spec.module, spec.cls
         doc = ast.get_docstring(cls, clean=False)
-        prefix = CLIENT_DOC if spec.kind == "client" else f"Sync twin of :class:`~{module.name}.{cls.name}`."
+        prefix = f"Sync twin of :class:`~{module.name}.{cls.name}`."
+        if spec.kind == "client":
+            base = Module("runtime", ast.parse(RUNTIME.read_text()), False).classes["SyncClientBase"]
+            prefix = f"{str(ast.get_docstring(base, clean=False)).rstrip()}\n\n    About the async session:"
         generic = [b.slice for b in cls.bases if isinstance(b, ast.Subscript) and head(b) == "Generic"]
         params = [ast.unparse(e) for g in generic for e in (g.elts if isinstance(g, ast.Tuple) else [g])]
         target = f"{cls.name}[{', '.join(params)}]" if params else cls.name

@@ -625,8 +625,24 @@ class _Session:
             future.result(timeout=_CLOSE_AT_EXIT_TIMEOUT)
 
 
+# The base of ``InvokeAI``: owns a ``_Session`` and the ``with_options`` steps of each copy. Its
+# docstring (what the sync runtime adds) starts the generated ``InvokeAI`` docstring.
 class SyncClientBase:
-    """Base of ``InvokeAI``: owns a ``_Session`` and the ``with_options`` steps of this copy."""
+    """The sync twin of :class:`~invokeai_sdk.AsyncInvokeAI`: the same namespaces, methods and
+    arguments, called directly::
+
+        with InvokeAI("http://127.0.0.1:9090") as ivk:
+            print(ivk.app.version())
+            for image in ivk.images.list():
+                print(image.image_name)
+
+    It runs the async session on a private event loop thread (started on first use, kept between
+    calls, reset after ``fork``, closed at exit). After ``fork`` a client made with your own
+    ``http_client`` raises ``SyncRuntimeError`` in the child: create a new one there. Listings
+    return a ``SyncPaginator``: its ``items`` and ``total`` are the first page's (fetched once),
+    ``for`` walks every item a page at a time; ``ivk.events.subscribe()`` is a ``with`` block
+    yielding a ``SyncEventStream``.
+    """
 
     _session: _Session
     _steps: tuple[tuple[str, dict[str, Any]], ...]
