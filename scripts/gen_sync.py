@@ -85,8 +85,8 @@ and ``async for/with`` -> ``for/with``)."""
 
 ASYNC_ITERATORS = {"AsyncIterator", "AsyncIterable", "AsyncGenerator"}
 ASYNC_CONTEXTS = {"AbstractAsyncContextManager", "AsyncContextManager"}
-AWAITABLES = {"Awaitable", "Coroutine", "Future", "Task"}
-ASYNC_TYPES = ASYNC_ITERATORS | ASYNC_CONTEXTS | AWAITABLES
+AWAITABLE = {"Awaitable", "Coroutine", "Future", "Task"}
+ASYNC_TYPES = ASYNC_ITERATORS | ASYNC_CONTEXTS | AWAITABLE
 ASYNC_DUNDERS = {"__aenter__", "__aiter__", "__anext__", "__await__"}
 
 HEADER = '''\
@@ -100,7 +100,7 @@ import functools
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, Self, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, overload
 
 from .runtime import SyncClientBase, SyncObject, SyncResource, call as _call, call_next as _call_next
 from .runtime import context as _context, iterate as _iterate, optional as _optional
@@ -230,18 +230,6 @@ def decorators(fn: Function) -> set[str]:
     return {n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "") for n in nodes}
 
 
-def is_async_generator(fn: Function) -> bool:
-    """True for an ``async def`` whose own body yields."""
-    stack: list[ast.AST] = list(fn.body) if isinstance(fn, ast.AsyncFunctionDef) else []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Yield | ast.YieldFrom):
-            return True
-        if not isinstance(node, Function | ast.Lambda | ast.ClassDef):
-            stack.extend(ast.iter_child_nodes(node))
-    return False
-
-
 def annotation(node: ast.expr | None) -> ast.expr | None:
     """An annotation node, with a quoted annotation parsed."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -253,11 +241,6 @@ def head(node: ast.expr | None) -> str | None:
     """``X`` for an annotation ``X``, ``X[...]`` or ``mod.X``."""
     node = node.value if isinstance(node, ast.Subscript) else node
     return node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
-
-
-def first_arg(node: ast.Subscript) -> ast.expr:
-    """``X`` of ``Generic[X, ...]``."""
-    return node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
 
 
 def sync_doc(text: str) -> str:
@@ -416,7 +399,7 @@ class Generator:
             found = None
         if name.startswith("Async") or (found is not None and (is_async_like(*found) or is_resource(*found))):
             raise GenerationError(
-                f"{where}: no translation for the async type {name}; add it to TRANSLATIONS"
+                f"{where}: no translation for the async type {name} (add it to TRANSLATIONS)"
             )
 
     # classes ------------------------------------------------------------------------------------
@@ -516,13 +499,14 @@ class Generator:
         elif name == "__anext__":
             ret, conv = self.translate(module, returns, where)
             stmt = f"return {(conv or '{}').format(f'_call_next(self._target.{name})')}"
-        elif context or is_async_generator(fn) or kind in ASYNC_ITERATORS:
+        elif context or kind in ASYNC_ITERATORS:  # (strict typing annotates every async generator so)
             what = "context manager" if context else "iterator"
-            if not isinstance(returns, ast.Subscript) or (context and kind not in ASYNC_TYPES - AWAITABLES):
+            if not isinstance(returns, ast.Subscript) or (context and kind not in ASYNC_TYPES - AWAITABLE):
                 raise GenerationError(f"{where}: cannot translate the {what} type {ast.unparse(returns)}")
             if context and isinstance(fn, ast.AsyncFunctionDef) and "asynccontextmanager" not in decos:
                 raise GenerationError(f"{where}: an awaitable returning a context manager is not supported")
-            ann, conv = self.translate(module, first_arg(returns), where)
+            value = returns.slice.elts[0] if isinstance(returns.slice, ast.Tuple) else returns.slice
+            ann, conv = self.translate(module, value, where)
             ret = ast.Subscript(ast.Name("AbstractContextManager" if context else "Iterator"), ann)
             stmt = f"return {'_context' if context else '_iterate'}({call}){mapped(conv)}"
         elif client and kind in (CLIENT[1], "Self"):
@@ -699,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
     if stale and not check:
         OUTPUT.write_text(source)
     state = (
-        ("is stale; run scripts/gen_sync.py --write" if check else "written") if stale else "is up to date"
+        "is up to date" if not stale else "is stale; run scripts/gen_sync.py --write" if check else "written"
     )
     print(f"gen_sync: {OUTPUT.relative_to(ROOT)} {state}", file=sys.stderr if stale and check else sys.stdout)
     return 1 if stale and check else 0
