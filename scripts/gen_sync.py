@@ -74,7 +74,6 @@ ASYNC_ONLY_CLIENT_MEMBERS = {"transport", "session"}
 """Members of the async client for the SDK's own layers (the request loop, shared session state)."""
 
 DOC_PHRASES: tuple[tuple[str, str], ...] = (
-    ("(what ``await paginator`` does)", "(what reading the paginator's page attributes does)"),
     ("``await`` it for one page", "read it as one page"),
     ("``await`` for one page", "read one page"),
     ("``await``", "a call"),
