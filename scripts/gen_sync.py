@@ -1,19 +1,12 @@
 #!/usr/bin/env python3
 """Generate ``src/invokeai_sdk/_sync/generated.py``: the sync twin of the async API.
 
-Async is the source of truth. This script reads the async classes with the stdlib ``ast`` module
-(never importing them) and writes one module with the sync classes: same names of methods, same
-parameters and docstrings, each body a single call into ``invokeai_sdk._sync.runtime``.
-
-What it reads: ``AsyncInvokeAI`` (src/invokeai_sdk/_client.py); every ``cached_property`` of it (or
-of a namespace, at any depth: ``ivk.models.hf``) whose return type is an ``AsyncAPIResource`` subclass
-becomes a sync namespace, resolved through its attribute path on each call; every
-class named in ``TRANSLATIONS`` that a public member returns becomes a sync wrapper (pages,
-paginators, event streams, job handles, ...). A public member whose return type is async-like
-(an ``Async*`` name, an awaitable, or a package class with async methods) but has no translation
-is an error: add one line to ``TRANSLATIONS``.
-
-Usage::
+Async is the source of truth: this script reads the async classes with ``ast`` (never importing them)
+from ``AsyncInvokeAI`` on. Each ``cached_property`` returning an ``AsyncAPIResource`` (at any depth:
+``ivk.models.hf``) becomes a sync namespace; each class in ``TRANSLATIONS`` that a public member
+returns becomes a sync wrapper. Members keep their names, parameters and docstrings (in sync wording);
+each body is one call into ``invokeai_sdk._sync.runtime``. An async-like return type (``Async*``, an
+awaitable, a package class with async methods) without a translation is an error.
 
     python scripts/gen_sync.py --write    # regenerate
     python scripts/gen_sync.py --check    # exit 1 when the file is stale or a translation is missing
@@ -27,6 +20,7 @@ import argparse
 import ast
 import builtins
 import copy
+import functools
 import importlib.util
 import re
 import shutil
@@ -41,6 +35,8 @@ PACKAGE = "invokeai_sdk"
 OUTPUT = SRC / PACKAGE / "_sync" / "generated.py"
 CLIENT = ("invokeai_sdk._client", "AsyncInvokeAI")
 RESOURCE_BASE = ("invokeai_sdk.resources._base", "AsyncAPIResource")
+RUFF_VERSION = "0.17.6"
+"""The ruff that formats the generated module; the same pin as the lint group in pyproject.toml."""
 
 TRANSLATIONS: dict[str, str] = {
     # async class -> its sync twin (one line per new handle / page / stream class)
@@ -60,37 +56,10 @@ HANDWRITTEN: dict[str, tuple[str, str, str]] = {
     "SyncPaginator": ("pages", "invokeai_sdk._pagination", "AsyncPaginator"),
 }
 """Sync twins written by hand: name -> (its module in ``invokeai_sdk._sync``, async module, async class).
-
 Pages are hand-written because a walk crosses threads once per page, not once per item."""
 
-DOC_PHRASES: tuple[tuple[str, str], ...] = (
-    ("(what ``await paginator`` does)", "(what reading the paginator's page attributes does)"),
-    ("``await`` it for one page", "read it as one page"),
-    ("``await`` for one page", "read one page"),
-    ("``await``", "a call"),
-    ("``async for``", "``for``"),
-    ("``async with``", "``with``"),
-    ("AsyncInvokeAI", "InvokeAI"),
-)
-"""Phrases of async docstrings and their sync spelling, applied in order (then ``await x`` -> ``x``)."""
-
-PASSTHROUGH: set[str] = set()
-
-ASYNC_ONLY_CLIENT_MEMBERS = {"transport", "session"}
-"""Members of the async client for the SDK's own layers (the request loop, shared session state):
-the sync client has no use for them."""
-"""Async-like classes that sync methods return unchanged (they are passed back into other calls)."""
-
-ASYNC_ITERATORS = {"AsyncIterator", "AsyncIterable", "AsyncGenerator"}
-ASYNC_CONTEXTS = {"AbstractAsyncContextManager", "AsyncContextManager"}
-AWAITABLES = {"Awaitable", "Coroutine", "Future", "Task"}
-
-METHOD_RENAMES = {
+METHOD_RENAMES = {f"__a{name}__": f"__{name}__" for name in ("enter", "exit", "iter", "next")} | {
     "aclose": "close",
-    "__aenter__": "__enter__",
-    "__aexit__": "__exit__",
-    "__aiter__": "__iter__",
-    "__anext__": "__next__",
     "aiter_bytes": "iter_bytes",
     "aread": "read",
 }
@@ -99,28 +68,50 @@ METHOD_RENAMES = {
 FORWARDED_DUNDERS = {"__len__", "__getitem__", "__contains__", "__bool__", "__iter__"}
 """Sync dunders of async classes that the sync twin forwards unchanged."""
 
-HEADER = """\
+ASYNC_ONLY_CLIENT_MEMBERS = {"transport", "session"}
+"""Members of the async client for the SDK's own layers (the request loop, shared session state)."""
+
+DOC_PHRASES: tuple[tuple[str, str], ...] = (
+    ("``await`` it for one page", "read it as one page"),
+    ("``await`` for one page", "read one page"),
+    ("``await``", "a call"),
+    ("AsyncInvokeAI", "InvokeAI"),
+)
+"""Phrases of async docstrings and their sync spelling, applied in order (then ``await x`` -> ``x``
+and ``async for/with`` -> ``for/with``)."""
+
+ASYNC_ITERATORS = {"AsyncIterator", "AsyncIterable", "AsyncGenerator"}
+ASYNC_CONTEXTS = {"AbstractAsyncContextManager", "AsyncContextManager"}
+AWAITABLE = {"Awaitable", "Coroutine", "Future", "Task"}
+ASYNC_TYPES = ASYNC_ITERATORS | ASYNC_CONTEXTS | AWAITABLE
+ASYNC_DUNDERS = {"__aenter__", "__aiter__", "__anext__", "__await__"}
+
+HEADER = '''\
 # GENERATED by scripts/gen_sync.py from the async classes. DO NOT EDIT BY HAND.
 # Regenerate with `python scripts/gen_sync.py --write`; CI runs it with --check.
-"""
+"""The sync API: ``InvokeAI`` and its namespaces, pages and handles (generated)."""
 
+from __future__ import annotations
 
-CLIENT_DOC = """The sync twin of :class:`~invokeai_sdk.AsyncInvokeAI`: the same namespaces, methods and
-    arguments, called directly::
+import functools
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Generic, Self, overload
 
-        with InvokeAI("http://127.0.0.1:9090") as ivk:
-            print(ivk.app.version())
-            for image in ivk.images.list():
-                print(image.image_name)
+from .runtime import SyncClientBase, SyncObject, SyncResource, call as _call, call_next as _call_next
+from .runtime import context as _context, iterate as _iterate, optional as _optional
+'''
 
-    It runs the async session on a private event loop thread (started on first use, kept between
-    calls, reset after ``fork``, closed at exit). After ``fork`` a client made with your own
-    ``http_client`` raises ``SyncRuntimeError`` in the child: create a new one there. Listings
-    return a ``SyncPaginator``: its ``items`` and ``total`` are the first page's (fetched once),
-    ``for`` walks every item a page at a time; ``ivk.events.subscribe()`` is a ``with`` block
-    yielding a ``SyncEventStream``.
+GENERATED_NAMES = {
+    a.asname or a.name for n in ast.parse(HEADER).body if isinstance(n, ast.ImportFrom) for a in n.names
+}
+"""Names the generated module imports itself."""
 
-    About the async session:"""
+RUNTIME = ROOT / "src" / PACKAGE / "_sync" / "runtime.py"
+"""Its ``SyncClientBase`` docstring (what the sync runtime adds) starts the ``InvokeAI`` docstring."""
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 class GenerationError(Exception):
@@ -132,24 +123,36 @@ class GenerationError(Exception):
 
 @dataclass
 class Module:
-    """One parsed module of the package."""
+    """One parsed module of the package: its imports (local name -> (module, name or None for
+    ``import module``)), its classes and every top-level name it defines."""
 
     name: str
     tree: ast.Module
     is_package: bool
     imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    """local name -> (module, original name or None for ``import module``)."""
     classes: dict[str, ast.ClassDef] = field(default_factory=dict)
     defined: set[str] = field(default_factory=set)
 
-    def absolute(self, level: int, module: str | None) -> str:
-        """The absolute name of a (possibly relative) import target."""
-        if level == 0:
-            return module or ""
-        parts = self.name.split(".")
-        base = parts if self.is_package else parts[:-1]
-        base = base[: len(base) - (level - 1)]
-        return ".".join([*base, module] if module else base)
+    def __post_init__(self) -> None:
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.ImportFrom):
+                parts = self.name.split(".")[: None if self.is_package else -1]
+                base = ".".join([*parts[: len(parts) - node.level + 1], *filter(None, [node.module])])
+                for alias in node.names:
+                    origin = base if node.level else node.module or ""
+                    self.imports.setdefault(alias.asname or alias.name, (origin, alias.name))
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    local = alias.asname or alias.name.split(".")[0]
+                    self.imports.setdefault(local, (alias.name if alias.asname else local, None))
+        for node in self.tree.body:
+            if isinstance(node, ast.ClassDef):
+                self.classes[node.name] = node
+            if isinstance(node, ast.ClassDef | Function):
+                self.defined.add(node.name)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                self.defined.update(t.id for t in targets if isinstance(t, ast.Name))
 
 
 _MODULES: dict[str, Module | None] = {}
@@ -157,43 +160,17 @@ _MODULES: dict[str, Module | None] = {}
 
 def load(name: str) -> Module | None:
     """The parsed module ``name`` of this package (None for anything outside it)."""
-    if name in _MODULES:
-        return _MODULES[name]
-    module: Module | None = None
-    if name == PACKAGE or name.startswith(PACKAGE + "."):
+    if name not in _MODULES:
+        _MODULES[name] = None
         path = SRC.joinpath(*name.split("."))
-        for candidate, is_package in ((path.with_suffix(".py"), False), (path / "__init__.py", True)):
-            if candidate.is_file():
-                module = Module(name, ast.parse(candidate.read_text()), is_package)
-                _index(module)
+        for file, is_package in ((path.with_suffix(".py"), False), (path / "__init__.py", True)):
+            if name.split(".")[0] == PACKAGE and file.is_file():
+                _MODULES[name] = Module(name, ast.parse(file.read_text()), is_package)
                 break
-    _MODULES[name] = module
-    return module
+    return _MODULES[name]
 
 
-def _index(module: Module) -> None:
-    for node in ast.walk(module.tree):
-        if isinstance(node, ast.ImportFrom):
-            target = module.absolute(node.level, node.module)
-            for alias in node.names:
-                module.imports.setdefault(alias.asname or alias.name, (target, alias.name))
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                local = alias.asname or alias.name.split(".")[0]
-                module.imports.setdefault(local, (alias.name if alias.asname else local, None))
-    for node in module.tree.body:
-        if isinstance(node, ast.ClassDef):
-            module.classes[node.name] = node
-            module.defined.add(node.name)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            module.defined.add(node.name)
-        elif isinstance(node, ast.Assign):
-            module.defined.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            module.defined.add(node.target.id)
-
-
-def resolve(module: Module, name: str, _depth: int = 0) -> tuple[str, str] | None:
+def resolve(module: Module, name: str, depth: int = 0) -> tuple[str, str] | None:
     """Where ``name`` as seen from ``module`` is defined: (module, name); None for builtins."""
     if name in module.defined:
         return module.name, name
@@ -202,13 +179,10 @@ def resolve(module: Module, name: str, _depth: int = 0) -> tuple[str, str] | Non
         if original is None:
             return target, ""
         inner = load(target)
-        if inner is not None and _depth < 20:
-            found = resolve(inner, original, _depth + 1)
-            if found is not None:
-                return found
-            sub = load(f"{target}.{original}")
-            if sub is not None:
-                return sub.name, ""
+        if inner is not None and depth < 20:
+            found = resolve(inner, original, depth + 1)
+            sub = load(f"{target}.{original}") if found is None else None
+            return found or ((sub.name, "") if sub is not None else (target, original))
         return target, original
     if hasattr(builtins, name):
         return None
@@ -217,12 +191,8 @@ def resolve(module: Module, name: str, _depth: int = 0) -> tuple[str, str] | Non
 
 def class_def(where: tuple[str, str] | None) -> tuple[Module, ast.ClassDef] | None:
     """The class definition at ``where`` when it is a class of this package."""
-    if where is None:
-        return None
-    module = load(where[0])
-    if module is None or where[1] not in module.classes:
-        return None
-    return module, module.classes[where[1]]
+    module = load(where[0]) if where is not None else None
+    return (module, module.classes[where[1]]) if module and where and where[1] in module.classes else None
 
 
 def bases_of(module: Module, cls: ast.ClassDef) -> list[tuple[Module, ast.ClassDef]]:
@@ -230,11 +200,9 @@ def bases_of(module: Module, cls: ast.ClassDef) -> list[tuple[Module, ast.ClassD
     found: list[tuple[Module, ast.ClassDef]] = []
     for base in cls.bases:
         node = base.value if isinstance(base, ast.Subscript) else base
-        if isinstance(node, ast.Name):
-            parent = class_def(resolve(module, node.id))
-            if parent is not None:
-                found.append(parent)
-                found.extend(bases_of(*parent))
+        parent = class_def(resolve(module, node.id)) if isinstance(node, ast.Name) else None
+        if parent is not None:
+            found += [parent, *bases_of(*parent)]
     return found
 
 
@@ -245,45 +213,18 @@ def is_resource(module: Module, cls: ast.ClassDef) -> bool:
 
 def is_async_like(module: Module, cls: ast.ClassDef) -> bool:
     """True for a class whose instances need a sync twin (async methods, async iteration, ...)."""
-    for _, node in [(module, cls), *bases_of(module, cls)]:
-        for item in node.body:
-            if isinstance(item, ast.AsyncFunctionDef) and not item.name.startswith("_"):
-                return True
-            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name in (
-                "__aenter__",
-                "__aiter__",
-                "__anext__",
-                "__await__",
-            ):
-                return True
-    return False
+    return any(
+        (isinstance(item, ast.AsyncFunctionDef) and not item.name.startswith("_"))
+        or (isinstance(item, Function) and item.name in ASYNC_DUNDERS)
+        for _, node in [(module, cls), *bases_of(module, cls)]
+        for item in node.body
+    )
 
 
-def decorators(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+def decorators(fn: Function) -> set[str]:
     """The simple names of a function's decorators."""
-    names = set()
-    for deco in fn.decorator_list:
-        node = deco.func if isinstance(deco, ast.Call) else deco
-        if isinstance(node, ast.Attribute):
-            names.add(node.attr)
-        elif isinstance(node, ast.Name):
-            names.add(node.id)
-    return names
-
-
-def is_async_generator(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """True for an ``async def`` whose own body yields."""
-    if not isinstance(fn, ast.AsyncFunctionDef):
-        return False
-    stack: list[ast.AST] = list(fn.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Yield | ast.YieldFrom):
-            return True
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-    return False
+    nodes = [d.func if isinstance(d, ast.Call) else d for d in fn.decorator_list]
+    return {n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "") for n in nodes}
 
 
 def annotation(node: ast.expr | None) -> ast.expr | None:
@@ -293,14 +234,61 @@ def annotation(node: ast.expr | None) -> ast.expr | None:
     return node
 
 
+def head(node: ast.expr | None) -> str | None:
+    """``X`` for an annotation ``X``, ``X[...]`` or ``mod.X``."""
+    node = node.value if isinstance(node, ast.Subscript) else node
+    return node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+
+
+def sync_doc(text: str) -> str:
+    """An async docstring in its sync spelling: no ``await``, ``async for`` or ``async with`` left."""
+    for phrase, sync in DOC_PHRASES:
+        text = text.replace(phrase, sync)
+    text = re.sub(r"\basync (for|with)\b", r"\1", re.sub(r"\bawait\s+", "", text))
+    left = re.search(r"\bawait\b|\basync (for|with|def)\b", text)
+    if left:
+        raise GenerationError(f"a docstring keeps async wording: {left.group()!r} in {text!r}")
+    return text
+
+
+def function(
+    name: str, args: ast.arguments | str, ret: ast.expr | str, doc: str | None, *body: str
+) -> ast.stmt:
+    """A ``def`` of the generated module; a body line starting with ``@`` is a decorator."""
+    decos = "".join(f"{line}\n" for line in body if line.startswith("@"))
+    lines = [line for line in body if not line.startswith("@")] or ["..."]
+    params, ret = (x if isinstance(x, str) else ast.unparse(x) for x in (args, ret))
+    fn = ast.parse(f"{decos}def {name}({params}) -> {ret}:\n" + "".join(f"    {s}\n" for s in lines)).body[0]
+    assert isinstance(fn, ast.FunctionDef)
+    fn.body[:0] = [ast.Expr(ast.Constant(sync_doc(doc)))] if doc else []
+    return fn
+
+
+def call_arguments(args: ast.arguments) -> list[str]:
+    """How a wrapper passes its own parameters on."""
+    out = [a.arg for a in [*args.posonlyargs, *args.args]]
+    out = out[1:] if out and out[0] in ("self", "cls") else out
+    out += [f"*{args.vararg.arg}"] if args.vararg else []
+    out += [f"{a.arg}={a.arg}" for a in args.kwonlyargs]
+    return out + ([f"**{args.kwarg.arg}"] if args.kwarg else [])
+
+
+def mapped(conv: str | None) -> str:
+    """``.map(...)`` applying a converter to each item of a sync iterator or context value."""
+    if conv is None:
+        return ""
+    simple = conv.endswith("({})") and conv.count("{}") == 1
+    return f".map({conv[:-4]})" if simple else f".map(lambda _item: {conv.format('_item')})"
+
+
 # -- the output module ------------------------------------------------------------------------------
 
 
 @dataclass
 class SyncClass:
-    """One class to generate."""
+    """One class to generate: ``kind`` is "client", "namespace" or "object"."""
 
-    kind: str  # "client" | "namespace" | "object"
+    kind: str
     module: Module
     cls: ast.ClassDef
     sync_name: str
@@ -312,447 +300,287 @@ class Generator:
     def __init__(self) -> None:
         self.queue: list[SyncClass] = []
         self.done: dict[tuple[str, str], str] = {}
-        self.runtime_imports: dict[str, tuple[str, str | None]] = {}
-        self.typing_imports: dict[str, tuple[str, str | None]] = {}
-        self.classes: list[ast.ClassDef] = []
-        self.twins: list[tuple[str, str, str]] = []
+        self.imports: dict[bool, dict[str, tuple[str, str | None]]] = {True: {}, False: {}}
+        self.twins = [(name, module, cls) for name, (_, module, cls) in HANDWRITTEN.items()]
 
-    # names ---------------------------------------------------------------------------------------
+    def use(self, module: Module, node: ast.AST, *, runtime: bool = False) -> None:
+        """Import every free name in ``node`` (an annotation or default of ``module``), at run time
+        or for type checking only."""
+        sync_names = {*TRANSLATIONS.values(), *(c.sync_name for c in self.queue)}
+        for name in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - GENERATED_NAMES - sync_names:
+            origin = (module.name, name) if name in module.defined else module.imports.get(name)
+            if origin is None and hasattr(builtins, name):
+                continue
+            if origin is None:
+                raise GenerationError(f"{module.name}: cannot resolve the name {name!r}")
+            for known in (self.imports[True].get(name), self.imports[False].get(name)):
+                if known is not None and _definition(known) != _definition(origin):
+                    raise GenerationError(f"two different things are called {name!r}: {known} and {origin}")
+            self.imports[runtime][name] = origin
 
-    def use(self, module: Module, node: ast.AST, *, runtime: bool) -> None:
-        """Record imports for every free name in ``node`` (an annotation or default) of ``module``."""
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and sub.id not in GENERATED_NAMES:
-                self.import_name(module, sub.id, runtime=runtime)
-
-    def import_name(self, module: Module, name: str, *, runtime: bool) -> None:
-        """Import ``name`` (as ``module`` sees it) into the generated module."""
-        if name in self.sync_names():
-            return
-        if name in module.defined:
-            origin: tuple[str, str | None] = (module.name, name)
-        elif name in module.imports:
-            origin = module.imports[name]
-        elif hasattr(builtins, name):
-            return
-        else:
-            raise GenerationError(f"{module.name}: cannot resolve the name {name!r}")
-        for table in (self.runtime_imports, self.typing_imports):
-            known = table.get(name)
-            if known is not None and resolve_origin(known) != resolve_origin(origin):
-                raise GenerationError(f"two different things are called {name!r}: {known} and {origin}")
-        (self.runtime_imports if runtime else self.typing_imports)[name] = origin
-
-    def sync_names(self) -> set[str]:
-        return {*TRANSLATIONS.values(), *(c.sync_name for c in self.queue)}
-
-    # translation --------------------------------------------------------------------------------
+    def enqueue(self, kind: str, module: Module, cls: ast.ClassDef, sync_name: str) -> None:
+        """Generate ``sync_name`` for ``cls`` (once)."""
+        known = self.done.get((module.name, cls.name))
+        if known is None:
+            self.done[(module.name, cls.name)] = sync_name
+            self.queue.append(SyncClass(kind, module, cls, sync_name))
+        elif known != sync_name:
+            raise GenerationError(f"{cls.name} would get two sync names")
 
     def wrapper_for(self, module: Module, name: str) -> str | None:
         """The sync class for an async class name (queuing its generation), or None."""
-        if name not in TRANSLATIONS:
-            return None
-        sync_name = TRANSLATIONS[name]
-        if name == CLIENT[1]:
+        sync_name = TRANSLATIONS.get(name)
+        if sync_name is None or name == CLIENT[1]:
             return sync_name
         found = class_def(resolve(module, name))
         if found is None:
             raise GenerationError(f"{module.name}: {name} is in TRANSLATIONS but its class was not found")
-        if sync_name in HANDWRITTEN:
-            return sync_name
-        self.enqueue("object", *found, sync_name)
+        if sync_name not in HANDWRITTEN:
+            self.enqueue("object", *found, sync_name)
         return sync_name
 
     def translate(self, module: Module, node: ast.expr, where: str) -> tuple[ast.expr, str | None]:
-        """(sync annotation, converter) for a value of type ``node``.
-
-        The converter is ``None`` (pass the value through) or a format string with ``{}`` for the
-        expression producing the async value.
-        """
+        """(sync annotation, converter) for a value of type ``node``. The converter is ``None`` (pass
+        the value through) or a format string with ``{}`` for the expression giving the async value."""
         if isinstance(node, ast.Constant):
             return node, None
+        name = str(head(node))
+        base = node.value if isinstance(node, ast.Subscript) else node
+        wrapper = self.wrapper_for(module, name) if isinstance(base, ast.Name) else None
+        if wrapper and isinstance(node, ast.Subscript):
+            return ast.Subscript(ast.Name(wrapper), self.check(module, node.slice, where)), f"{wrapper}({{}})"
+        if wrapper:
+            return ast.Name(wrapper), f"{wrapper}({{}})"
         if isinstance(node, ast.Name | ast.Attribute):
-            name = node.id if isinstance(node, ast.Name) else node.attr
-            wrapper = self.wrapper_for(module, name) if isinstance(node, ast.Name) else None
-            if wrapper is not None:
-                return ast.Name(wrapper), f"{wrapper}({{}})"
-            self.reject_async(module, name, where)
+            self.reject(module, name, where)
             return node, None
         if isinstance(node, ast.Subscript):
-            head = _head(node)
-            if isinstance(node.value, ast.Name) and head in TRANSLATIONS:
-                wrapper = self.wrapper_for(module, head)
-                inner = self.passthrough(module, node.slice, where)
-                return ast.Subscript(ast.Name(str(wrapper)), inner), f"{wrapper}({{}})"
-            if head in ("list", "List") and not isinstance(node.slice, ast.Tuple):
-                inner_ann, conv = self.translate(module, node.slice, where)
+            if name in ("list", "List", "Iterator", "Iterable") and not isinstance(node.slice, ast.Tuple):
+                inner, conv = self.translate(module, node.slice, where)
                 if conv is None:
                     return node, None
-                return ast.Subscript(node.value, inner_ann), "[" + conv.format("_item") + " for _item in {}]"
-            if head in ("Iterator", "Iterable") and not isinstance(node.slice, ast.Tuple):
-                inner_ann, conv = self.translate(module, node.slice, where)
-                if conv is None:
-                    return node, None
+                if name in ("list", "List"):
+                    return ast.Subscript(node.value, inner), f"[{conv.format('_item')} for _item in {{}}]"
                 if not conv.endswith("({})"):
                     raise GenerationError(f"{where}: cannot translate {ast.unparse(node)}")
-                return ast.Subscript(ast.Name("Iterator"), inner_ann), f"map({conv[:-4]}, {{}})"
-            if head in ASYNC_ITERATORS | ASYNC_CONTEXTS | AWAITABLES:
-                raise GenerationError(f"{where}: cannot translate the return type {ast.unparse(node)}")
-            self.reject_async(module, str(head), where) if head else None
-            return ast.Subscript(node.value, self.passthrough(module, node.slice, where)), None
+                return ast.Subscript(ast.Name("Iterator"), inner), f"map({conv[:-4]}, {{}})"
+            self.reject(module, name, where)
+            return ast.Subscript(node.value, self.check(module, node.slice, where)), None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            parts = _union_parts(node)
-            translated = [self.translate(module, part, where) for part in parts]
-            convs = [conv for _, conv in translated if conv is not None]
-            anns = [ann for ann, _ in translated]
-            union = anns[0]
-            for ann in anns[1:]:
-                union = ast.BinOp(union, ast.BitOr(), ann)
+            parts = [self.translate(module, part, where) for part in _union_parts(node)]
+            union = functools.reduce(lambda a, b: ast.BinOp(a, ast.BitOr(), b), [ann for ann, _ in parts])
+            convs = [conv for _, conv in parts if conv is not None]
+            others = [ast.unparse(ann) for ann, conv in parts if conv is None]
             if not convs:
                 return union, None
-            wrapped = [part for part, (_, conv) in zip(parts, translated, strict=True) if conv is not None]
-            others = [ast.unparse(p) for p, (_, c) in zip(parts, translated, strict=True) if c is None]
-            if len(convs) == 1 and others == ["None"] and convs[0].endswith("({})") and wrapped:
+            if len(convs) == 1 and others == ["None"] and convs[0].endswith("({})"):
                 return union, "_optional(" + convs[0][:-4] + ", {})"
             raise GenerationError(f"{where}: cannot translate the union {ast.unparse(node)}")
-        return self.passthrough(module, node, where), None
+        return self.check(module, node, where), None
 
-    def passthrough(self, module: Module, node: ast.expr, where: str) -> ast.expr:
+    def check(self, module: Module, node: ast.expr, where: str) -> ast.expr:
         """``node`` unchanged after checking that nothing inside it needs a translation."""
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name):
-                if sub.id in TRANSLATIONS or sub.id in ASYNC_ITERATORS | ASYNC_CONTEXTS | AWAITABLES:
-                    raise GenerationError(
-                        f"{where}: cannot translate {ast.unparse(node)} (nested async type)"
-                    )
-                self.reject_async(module, sub.id, where)
+        for sub in (n for n in ast.walk(node) if isinstance(n, ast.Name)):
+            if sub.id in TRANSLATIONS or sub.id in ASYNC_TYPES:
+                raise GenerationError(f"{where}: cannot translate {ast.unparse(node)} (nested async type)")
+            self.reject(module, sub.id, where)
         return node
 
-    def reject_async(self, module: Module, name: str, where: str) -> None:
+    def reject(self, module: Module, name: str, where: str) -> None:
         """Raise for an async-like type without a translation."""
-        if name in PASSTHROUGH:
-            return
-        if name in AWAITABLES or name in ASYNC_ITERATORS or name in ASYNC_CONTEXTS:
+        if name in ASYNC_TYPES:
             raise GenerationError(f"{where}: cannot translate {name} here")
-        if name.startswith("Async"):
-            raise GenerationError(
-                f"{where}: no translation for the async type {name}; add it to TRANSLATIONS"
-            )
         try:
             found = class_def(resolve(module, name))
         except GenerationError:
-            return
-        if found is not None and (is_async_like(*found) or is_resource(*found)):
+            found = None
+        if name.startswith("Async") or (found is not None and (is_async_like(*found) or is_resource(*found))):
             raise GenerationError(
-                f"{where}: no translation for {name} (a class with async methods); add it to TRANSLATIONS"
+                f"{where}: no translation for the async type {name} (add it to TRANSLATIONS)"
             )
 
     # classes ------------------------------------------------------------------------------------
 
-    def enqueue(self, kind: str, module: Module, cls: ast.ClassDef, sync_name: str) -> None:
-        key = (module.name, cls.name)
-        if key in self.done:
-            if self.done[key] != sync_name:
-                raise GenerationError(f"{cls.name} would get two sync names")
-            return
-        self.done[key] = sync_name
-        self.queue.append(SyncClass(kind, module, cls, sync_name))
-
     def run(self) -> str:
+        """The unformatted source of the sync module."""
         found = class_def(CLIENT)
         if found is None:
             raise GenerationError("AsyncInvokeAI not found")
         self.enqueue("client", *found, TRANSLATIONS[CLIENT[1]])
-        self.twins.extend((name, module, cls) for name, (_, module, cls) in HANDWRITTEN.items())
-        index = 0
-        while index < len(self.queue):
-            self.classes.append(self.build(self.queue[index]))
-            index += 1
-        return self.render()
+        return self.render([self.build(spec) for spec in self.queue])  # building a class may queue more
 
-    def members(self, module: Module, cls: ast.ClassDef) -> list[tuple[Module, ast.stmt]]:
-        """Members of ``cls`` and its package bases (the nearest definition wins), in source order."""
-        chain = [(module, cls), *bases_of(module, cls)]
-        seen: dict[str, tuple[Module, ast.stmt]] = {}
-        order: list[str] = []
-        for mod, node in reversed(chain):
+    def members(self, module: Module, cls: ast.ClassDef) -> list[tuple[Module, Function]]:
+        """Methods of ``cls`` and its package bases (the nearest definition wins), in source order."""
+        seen: dict[str, tuple[Module, Function]] = {}
+        for mod, node in reversed([(module, cls), *bases_of(module, cls)]):
             if (mod.name, node.name) == RESOURCE_BASE:
                 continue
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                    key = item.name
-                    if "overload" in decorators(item):
-                        key = f"{item.name}@overload{id(item)}"
-                    elif item.name in seen:
-                        order = [k for k in order if not k.startswith(item.name + "@overload")]
-                    if key not in seen:
-                        order.append(key)
-                    seen[key] = (mod, item)
-        return [seen[k] for k in order]
+            for item in (i for i in node.body if isinstance(i, Function)):
+                overload = "overload" in decorators(item)
+                if item.name in seen and not overload:  # an override drops the base's overloads
+                    seen = {k: v for k, v in seen.items() if not k.startswith(item.name + "@")}
+                seen[f"{item.name}@{id(item)}" if overload else item.name] = (mod, item)
+        return list(seen.values())
 
     def build(self, spec: SyncClass) -> ast.ClassDef:
+        """One sync class: its docstring, base, and a wrapper for each public member."""
         module, cls = spec.module, spec.cls
-        body: list[ast.stmt] = []
         doc = ast.get_docstring(cls, clean=False)
         prefix = f"Sync twin of :class:`~{module.name}.{cls.name}`."
         if spec.kind == "client":
-            prefix = CLIENT_DOC
-        body.append(_doc(f"{prefix}\n\n    {doc}" if doc else prefix))
-        bases: list[ast.expr]
-        type_params = _generic_params(cls)
-        if spec.kind == "client":
-            bases = [ast.Name("SyncClientBase")]
-        elif spec.kind == "namespace":
-            bases = [ast.Name("SyncResource")]
-            self.import_name(module, cls.name, runtime=False)
-            resolve = f"return cast({cls.name!r}, self._resolve())"
-            body.append(_parse(f"@property\ndef _target(self) -> {cls.name}:\n    {resolve}"))
-        else:
-            bases = [ast.Name("SyncObject")]
-            self.import_name(module, cls.name, runtime=False)
-            target = f"{cls.name}[{', '.join(type_params)}]" if type_params else cls.name
-            body.append(_parse(f"_target: {target}"))
-            body.append(_parse(f"def __init__(self, target: {target}) -> None:\n    self._target = target"))
-        if type_params:
-            for param in type_params:
-                self.import_name(module, param, runtime=True)
-            bases.append(_parse_expr(f"Generic[{', '.join(type_params)}]"))
+            base = Module("runtime", ast.parse(RUNTIME.read_text()), False).classes["SyncClientBase"]
+            prefix = f"{str(ast.get_docstring(base, clean=False)).rstrip()}\n\n    About the async session:"
+        generic = [b.slice for b in cls.bases if isinstance(b, ast.Subscript) and head(b) == "Generic"]
+        params = [ast.unparse(e) for g in generic for e in (g.elts if isinstance(g, ast.Tuple) else [g])]
+        target = f"{cls.name}[{', '.join(params)}]" if params else cls.name
+        bases = {"client": "SyncClientBase", "namespace": "SyncResource", "object": "SyncObject"}[spec.kind]
+        bases += f", Generic[{', '.join(params)}]" if params else ""
+        if spec.kind != "client":
+            self.use(module, ast.parse(target, mode="eval"))
+        for param in params:
+            self.use(module, ast.Name(param), runtime=True)
         self.twins.append((spec.sync_name, module.name, cls.name))
-        has_sync_iter = any(
-            isinstance(m, ast.FunctionDef) and m.name == "__iter__" for _, m in self.members(module, cls)
-        )
-        for mod, item in self.members(module, cls):
-            assert isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-            if item.name == "__init__":
-                if spec.kind == "client":
-                    body.append(self.client_init(mod, item))
-                elif spec.kind == "object":
-                    body.extend(self.instance_attributes(mod, item, spec))
-                continue
-            if item.name == "__aiter__" and has_sync_iter:
-                continue  # the class's own sync __iter__ keeps its meaning
-            method = self.member(spec, mod, item)
-            if method is not None:
-                body.append(method)
-        return ast.ClassDef(
-            name=spec.sync_name, bases=bases, keywords=[], body=body, decorator_list=[], type_params=[]
-        )
+        body = [ast.Expr(ast.Constant(sync_doc(f"{prefix}\n\n    {doc}" if doc else prefix)))]
+        body += [] if spec.kind == "client" else [ast.parse(f"_target: {target}").body[0]]  # the async type
+        members = self.members(module, cls)
+        own_iter = any(isinstance(m, ast.FunctionDef) and m.name == "__iter__" for _, m in members)
+        for mod, item in members:
+            if item.name == "__init__" and spec.kind == "client":
+                body.append(self.client_init(mod, item))
+            elif item.name == "__init__" and spec.kind == "object":
+                body += self.attributes(mod, item, spec)
+            elif item.name != "__init__" and not (item.name == "__aiter__" and own_iter):
+                body += filter(None, [self.member(spec, mod, item)])
+        out = ast.parse(f"class {spec.sync_name}({bases}):\n    pass").body[0]
+        assert isinstance(out, ast.ClassDef)
+        out.body = body
+        return out
 
-    def member(
-        self, spec: SyncClass, module: Module, fn: ast.FunctionDef | ast.AsyncFunctionDef
-    ) -> ast.stmt | None:
-        name = fn.name
-        public = not name.startswith("_")
-        if not public and name not in METHOD_RENAMES and name not in FORWARDED_DUNDERS:
-            return None
-        if spec.kind == "client" and name in ASYNC_ONLY_CLIENT_MEMBERS:
-            return None
-        where = f"{module.name}.{spec.cls.name}.{name}"
-        decos = decorators(fn)
-        returns = annotation(fn.returns)
-        if returns is None:
-            raise GenerationError(f"{where}: no return annotation")
-        if name == "__iter__" and _head(returns) == "Any":
-            returns = self.iter_from_getitem(spec) or returns
-        doc = ast.get_docstring(fn, clean=False)
-        if public and not doc and "overload" not in decos:
-            raise GenerationError(f"{where}: no docstring")
-        sync_name = METHOD_RENAMES.get(name, name)
-        if "cached_property" in decos or "property" in decos:
-            return self.attribute(spec, module, fn, returns, doc, "cached_property" in decos)
+    def arguments(self, module: Module, fn: Function) -> ast.arguments:
+        """A copy of ``fn``'s parameters, their annotations and defaults imported."""
         args = copy.deepcopy(fn.args)
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
             if arg is not None and arg.annotation is not None:
                 arg.annotation = annotation(arg.annotation)
-                self.use(module, arg.annotation, runtime=False)
+                self.use(module, arg.annotation)
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self.use(module, default, runtime=True)
-        call_args = _call_arguments(fn.args)
-        target = f"self._target.{name}"
-        overload = "overload" in decos
-        if spec.kind == "client" and name in ("aclose", "__aexit__"):
-            ret, stmts = ast.Constant(None), ["self._close()"]
-        elif spec.kind == "client" and name == "__aenter__":
-            ret, stmts = ast.Name("Self"), ["return self"]
+        return args
+
+    def member(self, spec: SyncClass, module: Module, fn: Function) -> ast.stmt | None:
+        """The sync wrapper of one method or property (None for what the sync class leaves out)."""
+        name, client, decos = fn.name, spec.kind == "client", decorators(fn)
+        if name.startswith("_") and name not in METHOD_RENAMES and name not in FORWARDED_DUNDERS:
+            return None
+        if client and name in ASYNC_ONLY_CLIENT_MEMBERS:
+            return None
+        where = f"{module.name}.{spec.cls.name}.{name}"
+        returns = annotation(fn.returns)
+        if returns is None:
+            raise GenerationError(f"{where}: no return annotation")
+        if name == "__iter__" and head(returns) == "Any":
+            returns = self.iter_from_getitem(spec) or returns
+        doc = ast.get_docstring(fn, clean=False)
+        if not name.startswith("_") and not doc and "overload" not in decos:
+            raise GenerationError(f"{where}: no docstring")
+        if decos & {"property", "cached_property"}:
+            return self.attribute(spec, module, fn, returns, doc)
+        args = self.arguments(module, fn)
+        call = ", ".join([f"self._target.{name}", *call_arguments(fn.args)])
+        kind = head(returns)
+        context = "asynccontextmanager" in decos or kind in ASYNC_CONTEXTS
+        if client and name in ("aclose", "__aexit__"):
+            ret, stmt = ast.Constant(None), "self._close()"
+        elif client and name == "__aenter__":
+            ret, stmt = ast.Name("Self"), "return self"
         elif name == "__anext__":
-            ann, conv = self.translate(module, returns, where)
-            ret, stmts = ann, [f"return {(conv or '{}').format(f'_call_next({target})')}"]
-        elif "asynccontextmanager" in decos or _head(returns) in ASYNC_CONTEXTS:
-            if _head(returns) not in ASYNC_ITERATORS | ASYNC_CONTEXTS or not isinstance(
-                returns, ast.Subscript
-            ):
-                raise GenerationError(
-                    f"{where}: cannot translate the context manager type {ast.unparse(returns)}"
-                )
-            if isinstance(fn, ast.AsyncFunctionDef) and "asynccontextmanager" not in decos:
+            ret, conv = self.translate(module, returns, where)
+            stmt = f"return {(conv or '{}').format(f'_call_next(self._target.{name})')}"
+        elif context or kind in ASYNC_ITERATORS:  # (strict typing annotates every async generator so)
+            what = "context manager" if context else "iterator"
+            if not isinstance(returns, ast.Subscript) or (context and kind not in ASYNC_TYPES - AWAITABLE):
+                raise GenerationError(f"{where}: cannot translate the {what} type {ast.unparse(returns)}")
+            if context and isinstance(fn, ast.AsyncFunctionDef) and "asynccontextmanager" not in decos:
                 raise GenerationError(f"{where}: an awaitable returning a context manager is not supported")
             value = returns.slice.elts[0] if isinstance(returns.slice, ast.Tuple) else returns.slice
             ann, conv = self.translate(module, value, where)
-            ret = ast.Subscript(ast.Name("AbstractContextManager"), ann)
-            stmts = [f"return _context({_join(target, call_args)}){_map(conv)}"]
-        elif is_async_generator(fn) or _head(returns) in ASYNC_ITERATORS:
-            if not isinstance(returns, ast.Subscript):
-                raise GenerationError(f"{where}: cannot translate the iterator type {ast.unparse(returns)}")
-            value = returns.slice.elts[0] if isinstance(returns.slice, ast.Tuple) else returns.slice
-            ann, conv = self.translate(module, value, where)
-            ret = ast.Subscript(ast.Name("Iterator"), ann)
-            stmts = [f"return _iterate({_join(target, call_args)}){_map(conv)}"]
-        elif spec.kind == "client" and _head(returns) in (CLIENT[1], "Self"):
-            kwargs = [a for a in call_args if "=" in a]
-            if len(kwargs) != len(call_args):
+            ret = ast.Subscript(ast.Name("AbstractContextManager" if context else "Iterator"), ann)
+            stmt = f"return {'_context' if context else '_iterate'}({call}){mapped(conv)}"
+        elif client and kind in (CLIENT[1], "Self"):
+            passed = call_arguments(fn.args)
+            if any("=" not in a for a in passed):
                 raise GenerationError(f"{where}: a client-copy method must take keyword arguments only")
             ret = ast.Name(TRANSLATIONS[CLIENT[1]])
-            stmts = [f"return self._derive({name!r}{''.join(', ' + a for a in call_args)})"]
+            stmt = f"return self._derive({', '.join([repr(name), *passed])})"
         else:
-            ann, conv = self.translate(module, returns, where)
-            ret = ann
-            if isinstance(fn, ast.AsyncFunctionDef):
-                expr = f"_call({_join(target, call_args)})"
-            else:
-                expr = f"{target}({', '.join(call_args)})"
-            expr = (conv or "{}").format(expr)
-            stmts = [expr] if ast.unparse(ret) == "None" else [f"return {expr}"]
-        self.use_annotation(module, ret)
-        body: list[ast.stmt] = [_doc(doc)] if doc else []
-        body.extend(_parse(s) for s in (["..."] if overload else stmts))
-        return ast.FunctionDef(
-            name=sync_name,
-            args=args,
-            body=body,
-            decorator_list=[ast.Name("overload")] if overload else [],
-            returns=ret,
-            type_comment=None,
-            type_params=[],
-        )
+            ret, conv = self.translate(module, returns, where)
+            plain = f"self._target.{name}({', '.join(call_arguments(fn.args))})"
+            stmt = (conv or "{}").format(f"_call({call})" if isinstance(fn, ast.AsyncFunctionDef) else plain)
+            stmt = stmt if ast.unparse(ret) == "None" else f"return {stmt}"
+        self.use(module, ret)
+        stmt = "@overload" if "overload" in decos else stmt
+        return function(METHOD_RENAMES.get(name, name), args, ret, doc, stmt)
 
     def iter_from_getitem(self, spec: SyncClass) -> ast.expr | None:
-        """``Iterator[X]`` for an ``__iter__`` typed ``Any`` when ``__getitem__`` returns a handle ``X``.
-
-        A sequence of handles must yield sync handles from a plain ``for`` loop too.
-        """
+        """``Iterator[X]`` for an ``__iter__`` typed ``Any`` when ``__getitem__`` returns a handle ``X``
+        (a sequence of handles yields sync handles from a plain ``for`` loop too)."""
         for _, item in self.members(spec.module, spec.cls):
-            if isinstance(item, ast.FunctionDef) and item.name == "__getitem__":
-                value = annotation(item.returns)
-                if isinstance(value, ast.Name) and value.id in TRANSLATIONS:
-                    return ast.Subscript(ast.Name("Iterator"), value)
+            value = annotation(item.returns) if item.name == "__getitem__" else None
+            if isinstance(item, ast.FunctionDef) and isinstance(value, ast.Name) and value.id in TRANSLATIONS:
+                return ast.Subscript(ast.Name("Iterator"), value)
         return None
 
-    def use_annotation(self, module: Module, node: ast.expr) -> None:
-        for sub in ast.walk(node):
-            if (
-                isinstance(sub, ast.Name)
-                and sub.id not in GENERATED_NAMES
-                and sub.id not in self.sync_names()
-            ):
-                self.import_name(module, sub.id, runtime=False)
-
     def attribute(
-        self,
-        spec: SyncClass,
-        module: Module,
-        fn: ast.FunctionDef | ast.AsyncFunctionDef,
-        returns: ast.expr,
-        doc: str | None,
-        cached: bool,
+        self, spec: SyncClass, module: Module, fn: Function, returns: ast.expr, doc: str | None
     ) -> ast.stmt:
+        """A property; a ``cached_property`` returning a namespace becomes a sync namespace."""
         where = f"{module.name}.{spec.cls.name}.{fn.name}"
         found = class_def(resolve(module, returns.id)) if isinstance(returns, ast.Name) else None
         if isinstance(fn, ast.AsyncFunctionDef):
             raise GenerationError(f"{where}: an async property cannot be translated")
-        if cached and found is not None and is_resource(*found):
+        if "cached_property" in decorators(fn) and found is not None and is_resource(*found):
             sync_name = "Sync" + found[1].name
             self.enqueue("namespace", *found, sync_name)
             client = "self" if spec.kind == "client" else "self._client"
             path = f"({fn.name!r},)" if spec.kind == "client" else f"(*self._path, {fn.name!r})"
-            ret: ast.expr = ast.Name(sync_name)
             stmt = f"return {sync_name}({client}, {path})"
-            deco = "cached_property"
-        else:
-            ann, conv = self.translate(module, returns, where)
-            self.use_annotation(module, ann)
-            ret, stmt, deco = ann, f"return {(conv or '{}').format(f'self._target.{fn.name}')}", "property"
-        body: list[ast.stmt] = [_doc(doc)] if doc else []
-        body.append(_parse(stmt))
-        return ast.FunctionDef(
-            name=fn.name,
-            args=_self_args(),
-            body=body,
-            decorator_list=[ast.Name(deco)],
-            returns=ret,
-            type_comment=None,
-            type_params=[],
-        )
+            return function(fn.name, "self", sync_name, doc, "@cached_property", stmt)
+        return self.forward(module, fn.name, returns, doc, where)
 
-    def client_init(self, module: Module, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.stmt:
-        args = copy.deepcopy(fn.args)
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
-            if arg.annotation is not None:
-                arg.annotation = annotation(arg.annotation)
-                self.use(module, arg.annotation, runtime=False)
-        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
-            self.use(module, default, runtime=True)
+    def forward(self, module: Module, name: str, returns: ast.expr, doc: str | None, where: str) -> ast.stmt:
+        """A read-only property giving the async object's ``name`` (translated)."""
+        ann, conv = self.translate(module, returns, where)
+        self.use(module, ann)
+        stmt = f"return {(conv or '{}').format(f'self._target.{name}')}"
+        return function(name, "self", ann, doc, "@property", stmt)
+
+    def client_init(self, module: Module, fn: Function) -> ast.stmt:
+        """``InvokeAI.__init__``: the async constructor's parameters, kept for each new session."""
+        args = self.arguments(module, fn)
         client_module = load(CLIENT[0])
         assert client_module is not None
-        self.import_name(client_module, CLIENT[1], runtime=True)
-        call_args = _call_arguments(fn.args)
-        body: list[ast.stmt] = []
+        self.use(client_module, ast.Name(CLIENT[1]), runtime=True)
+        factory = ", ".join([CLIENT[1], *call_arguments(fn.args)])
         doc = ast.get_docstring(fn, clean=False)
-        if doc:
-            body.append(_doc(doc))
-        body.append(_parse(f"self._setup(functools.partial({CLIENT[1]}, {', '.join(call_args)}))"))
-        return ast.FunctionDef(
-            name="__init__",
-            args=args,
-            body=body,
-            decorator_list=[],
-            returns=ast.Constant(None),
-            type_comment=None,
-            type_params=[],
-        )
+        return function("__init__", args, "None", doc, f"self._setup(functools.partial({factory}))")
 
-    def instance_attributes(
-        self, module: Module, init: ast.FunctionDef | ast.AsyncFunctionDef, spec: SyncClass
-    ) -> list[ast.stmt]:
+    def attributes(self, module: Module, init: Function, spec: SyncClass) -> list[ast.stmt]:
         """Read-only properties for the public attributes the async ``__init__`` assigns."""
         params = {a.arg: a.annotation for a in [*init.args.args, *init.args.kwonlyargs]}
-        out: list[ast.stmt] = []
-        seen: set[str] = set()
-        for node in ast.walk(init):
-            targets: list[tuple[ast.expr, ast.expr | None, ast.expr | None]] = []
-            if isinstance(node, ast.Assign):
-                targets = [(t, None, node.value) for t in node.targets]
-            elif isinstance(node, ast.AnnAssign):
-                targets = [(node.target, node.annotation, node.value)]
-            for target, ann, value in targets:
-                if not (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id == "self"
-                    and not target.attr.startswith("_")
-                    and target.attr not in seen
-                ):
+        out: dict[str, ast.stmt] = {}
+        for node in (n for n in ast.walk(init) if isinstance(n, ast.Assign | ast.AnnAssign)):
+            ann = node.annotation if isinstance(node, ast.AnnAssign) else None
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                attr = getattr(target, "attr", "_")
+                owner = getattr(getattr(target, "value", None), "id", None)
+                if owner != "self" or attr.startswith("_") or attr in out:
                     continue
-                seen.add(target.attr)
-                if ann is None and value is not None:
-                    ann = self.infer(module, value, params)
-                ann = annotation(ann) if ann is not None else ast.Name("Any")
-                where = f"{module.name}.{spec.cls.name}.{target.attr}"
-                sync_ann, conv = self.translate(module, ann, where)
-                self.use_annotation(module, sync_ann)
-                stmt = f"return {(conv or '{}').format(f'self._target.{target.attr}')}"
-                doc = f"The async object's ``{target.attr}``."
-                out.append(
-                    ast.FunctionDef(
-                        name=target.attr,
-                        args=_self_args(),
-                        body=[_doc(doc), _parse(stmt)],
-                        decorator_list=[ast.Name("property")],
-                        returns=sync_ann,
-                        type_comment=None,
-                        type_params=[],
-                    )
-                )
-        return out
+                if ann is None and node.value is not None:
+                    ann = self.infer(module, node.value, params)
+                where = f"{module.name}.{spec.cls.name}.{attr}"
+                doc = f"The async object's ``{attr}``."
+                out[attr] = self.forward(module, attr, annotation(ann) or ast.Name("Any"), doc, where)
+        return list(out.values())
 
     def infer(self, module: Module, value: ast.expr, params: dict[str, ast.expr | None]) -> ast.expr | None:
         """The type of an unannotated ``self.x = value`` in ``__init__``, when it is plain to see."""
@@ -768,72 +596,38 @@ class Generator:
                 return ast.Name(value.func.id)
         return None
 
-    # rendering ----------------------------------------------------------------------------------
-
-    def render(self) -> str:
-        lines = [
-            HEADER + '"""The sync API: ``InvokeAI`` and its namespaces, pages and handles (generated)."""',
-            "",
-            "from __future__ import annotations",
-            "",
-            "import functools",
-            "from collections.abc import Iterator",
-            "from contextlib import AbstractContextManager",
-            "from functools import cached_property",
-            "from typing import TYPE_CHECKING, Any, Generic, Self, cast, overload",
-            "",
-            *sorted(f"from .{where[0]} import {name}" for name, where in HANDWRITTEN.items()),
-            "from .runtime import SyncClientBase, SyncObject, SyncResource",
-            "from .runtime import call as _call",
-            "from .runtime import call_next as _call_next",
-            "from .runtime import context as _context",
-            "from .runtime import iterate as _iterate",
-            "from .runtime import optional as _optional",
-        ]
-        lines += _import_lines(self.runtime_imports, skip=set())
-        typing_only = {k: v for k, v in self.typing_imports.items() if k not in self.runtime_imports}
+    def render(self, classes: list[ast.ClassDef]) -> str:
+        """The module: imports (typing-only ones under ``TYPE_CHECKING``), ``__all__``, ``TWINS``, classes."""
+        runtime, typing_only = self.imports[True], self.imports[False]
+        lines = [HEADER, *sorted({f"from .{where[0]} import {name}" for name, where in HANDWRITTEN.items()})]
+        lines += _import_lines(runtime)
+        typing_only = {k: v for k, v in typing_only.items() if k not in runtime}
         if typing_only:
-            lines += ["", "if TYPE_CHECKING:"]
-            lines += ["    " + line for line in _import_lines(typing_only, skip=set())]
-        names = sorted(c.sync_name for c in self.queue)
-        lines += ["", "__all__ = [" + ", ".join(repr(n) for n in names) + "]", ""]
-        twins = ", ".join(f"{s!r}: ({m!r}, {c!r})" for s, m, c in self.twins)
-        lines += ["TWINS: dict[str, tuple[str, str]] = {" + twins + "}"]
+            lines += ["", "if TYPE_CHECKING:", *("    " + line for line in _import_lines(typing_only))]
+        twins = {name: (module, cls) for name, module, cls in self.twins}
+        lines += ["", f"__all__ = {sorted(c.sync_name for c in self.queue)!r}", ""]
+        lines += [f"TWINS: dict[str, tuple[str, str]] = {twins!r}"]
         lines += ['"""Sync class name -> (module, async class) it was generated from."""', ""]
-        module = ast.fix_missing_locations(ast.Module(body=list(self.classes), type_ignores=[]))
+        module = ast.fix_missing_locations(ast.Module(body=list(classes), type_ignores=[]))
         return "\n".join(lines) + "\n\n" + ast.unparse(module) + "\n"
 
 
-GENERATED_NAMES = {"Self", "Iterator", "AbstractContextManager", "Generic", "Any", "cast", "overload"}
-
-
-def resolve_origin(origin: tuple[str, str | None]) -> tuple[str, str] | tuple[str, None]:
+def _definition(origin: tuple[str, str | None]) -> tuple[str, str | None]:
     """The definition an import refers to, for comparing two imports of one name."""
-    target, name = origin
-    if name is None:
-        return target, None
-    module = load(target)
-    if module is not None:
-        try:
-            found = resolve(module, name)
-        except GenerationError:
-            return target, name
-        if found is not None:
-            return found
-    return target, name
+    module = load(origin[0]) if origin[1] is not None else None
+    try:
+        return (resolve(module, str(origin[1])) if module is not None else None) or origin
+    except GenerationError:
+        return origin
 
 
-def _import_lines(table: dict[str, tuple[str, str | None]], *, skip: set[str]) -> list[str]:
+def _import_lines(table: dict[str, tuple[str, str | None]]) -> list[str]:
     lines = []
     for local, (target, name) in sorted(table.items(), key=lambda kv: (kv[1][0], kv[0])):
-        if local in skip or local in GENERATED_NAMES:
-            continue
         if name is None:
             lines.append(f"import {target}" if target == local else f"import {target} as {local}")
-        elif name == local:
-            lines.append(f"from {target} import {name}")
         else:
-            lines.append(f"from {target} import {name} as {local}")
+            lines.append(f"from {target} import {name}" + ("" if name == local else f" as {local}"))
     return lines
 
 
@@ -843,129 +637,26 @@ def _union_parts(node: ast.expr) -> list[ast.expr]:
     return [node]
 
 
-def _head(node: ast.expr | None) -> str | None:
-    if isinstance(node, ast.Subscript):
-        node = node.value
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
-def _generic_params(cls: ast.ClassDef) -> list[str]:
-    for base in cls.bases:
-        if isinstance(base, ast.Subscript) and _head(base) == "Generic":
-            elts = base.slice.elts if isinstance(base.slice, ast.Tuple) else [base.slice]
-            return [ast.unparse(e) for e in elts]
-    return []
-
-
-def _call_arguments(args: ast.arguments) -> list[str]:
-    out = [a.arg for a in args.posonlyargs]
-    out += [a.arg for a in args.args]
-    if out and out[0] in ("self", "cls"):
-        out = out[1:]
-    if args.vararg is not None:
-        out.append(f"*{args.vararg.arg}")
-    out += [f"{a.arg}={a.arg}" for a in args.kwonlyargs]
-    if args.kwarg is not None:
-        out.append(f"**{args.kwarg.arg}")
-    return out
-
-
-def _join(target: str, call_args: list[str]) -> str:
-    return ", ".join([target, *call_args])
-
-
-def _map(conv: str | None) -> str:
-    if conv is None:
-        return ""
-    if conv.endswith("({})") and conv.count("{}") == 1:
-        return f".map({conv[:-4]})"
-    return f".map(lambda _item: {conv.format('_item')})"
-
-
-def _self_args() -> ast.arguments:
-    return ast.arguments(
-        posonlyargs=[],
-        args=[ast.arg("self")],
-        vararg=None,
-        kwonlyargs=[],
-        kw_defaults=[],
-        kwarg=None,
-        defaults=[],
-    )
-
-
-def sync_doc(text: str) -> str:
-    """An async docstring in its sync spelling: no ``await``, ``async for`` or ``async with`` left."""
-    for phrase, sync in DOC_PHRASES:
-        text = text.replace(phrase, sync)
-    text = re.sub(r"\bawait\s+", "", text)
-    text = re.sub(r"\basync (for|with)\b", r"\1", text)
-    left = re.search(r"\bawait\b|\basync (for|with|def)\b", text)
-    if left:
-        raise GenerationError(
-            f"a docstring keeps async wording after translation: {left.group()!r} in {text!r}"
-        )
-    return text
-
-
-def _doc(text: str) -> ast.stmt:
-    return ast.Expr(ast.Constant(sync_doc(text)))
-
-
-def _parse(source: str) -> ast.stmt:
-    return ast.parse(source).body[0]
-
-
-def _parse_expr(source: str) -> ast.expr:
-    return ast.parse(source, mode="eval").body
-
-
-RUFF_VERSION = "0.17.6"
-"""The ruff that formats the generated module; the same pin as the lint group in pyproject.toml."""
+# -- formatting and the command line ---------------------------------------------------------------
 
 
 def _ruff() -> list[str]:
-    local = Path(sys.executable).parent / "ruff"
-    if local.exists():
-        return [str(local)]
-    found = shutil.which("ruff")
-    if found:
-        return [found]
-    if importlib.util.find_spec("ruff") is not None:
-        return [sys.executable, "-m", "ruff"]
-    uv = shutil.which("uv")
-    if uv:  # outside the project's environments: the pinned ruff through uv, so the output is the same
-        return [uv, "tool", "run", f"ruff=={RUFF_VERSION}"]
-    return [sys.executable, "-m", "ruff"]
+    """The environment's ruff, else the pinned one through uv (so the output is the same anywhere)."""
+    local, uv = Path(sys.executable).parent / "ruff", shutil.which("uv")
+    if local.exists() or importlib.util.find_spec("ruff") is not None or not uv:
+        return [str(local)] if local.exists() else [sys.executable, "-m", "ruff"]
+    return [uv, "tool", "run", f"ruff=={RUFF_VERSION}"]
 
 
 def format_source(source: str) -> str:
-    """``source`` as ``ruff format`` (with the project's settings) writes it."""
-    result = subprocess.run(
-        [*_ruff(), "check", "--fix-only", "--select", "I,F401", "--stdin-filename", str(OUTPUT), "-"],
-        input=source,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise GenerationError(f"ruff check (import sorting) failed:\n{result.stderr}")
-    result = subprocess.run(
-        [*_ruff(), "format", "--stdin-filename", str(OUTPUT), "-"],
-        input=result.stdout,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise GenerationError(f"ruff format failed:\n{result.stderr}")
-    return result.stdout
+    """``source`` with its imports sorted and formatted as ``ruff format`` (project settings) does."""
+    for step in (["check", "--fix-only", "--select", "I,F401"], ["format"]):
+        command = [*_ruff(), *step, "--stdin-filename", str(OUTPUT), "-"]
+        result = subprocess.run(command, input=source, capture_output=True, text=True, cwd=ROOT, check=False)
+        if result.returncode != 0:
+            raise GenerationError(f"ruff {step[0]} failed:\n{result.stderr}")
+        source = result.stdout
+    return source
 
 
 def generate() -> str:
@@ -979,28 +670,20 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true", help="exit 1 if generated.py is stale")
     mode.add_argument("--write", action="store_true", help="regenerate generated.py")
-    options = parser.parse_args(argv)
+    check = parser.parse_args(argv).check
     try:
         source = generate()
     except GenerationError as exc:
         print(f"gen_sync: {exc}", file=sys.stderr)
         return 1
-    current = OUTPUT.read_text() if OUTPUT.exists() else ""
-    if options.check:
-        if current != source:
-            print(
-                f"gen_sync: {OUTPUT.relative_to(ROOT)} is stale; run scripts/gen_sync.py --write",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"gen_sync: {OUTPUT.relative_to(ROOT)} is up to date")
-        return 0
-    if current != source:
+    stale = not OUTPUT.exists() or OUTPUT.read_text() != source
+    if stale and not check:
         OUTPUT.write_text(source)
-        print(f"gen_sync: wrote {OUTPUT.relative_to(ROOT)}")
-    else:
-        print(f"gen_sync: {OUTPUT.relative_to(ROOT)} already up to date")
-    return 0
+    state = (
+        "is up to date" if not stale else "is stale; run scripts/gen_sync.py --write" if check else "written"
+    )
+    print(f"gen_sync: {OUTPUT.relative_to(ROOT)} {state}", file=sys.stderr if stale and check else sys.stdout)
+    return 1 if stale and check else 0
 
 
 if __name__ == "__main__":

@@ -220,13 +220,18 @@ def test_a_sync_walk_crosses_threads_once_per_page(http_server: str, monkeypatch
     from invokeai_sdk._sync import pages
 
     crossings: list[object] = []
-    real_call = pages.call
+    real_call, real_start = pages.call, pages.start
 
     def counting_call(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         crossings.append(fn)
         return real_call(fn, *args, **kwargs)
 
+    def counting_start(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        crossings.append(fn)
+        return real_start(fn, *args, **kwargs)
+
     monkeypatch.setattr(pages, "call", counting_call)
+    monkeypatch.setattr(pages, "start", counting_start)
     with InvokeAI(http_server) as ivk:
         names = [image.image_name for image in ivk.images.list(limit=10)]
         assert names == [f"img-{n}.png" for n in range(25)]
@@ -235,6 +240,44 @@ def test_a_sync_walk_crosses_threads_once_per_page(http_server: str, monkeypatch
         listing = ivk.images.list(limit=10)
         assert (listing.total, len(listing), listing[0].image_name) == (25, 10, "img-0.png")
         assert len(crossings) == 1  # the first page is fetched once for all its attributes
+
+
+def test_a_walk_fetches_ahead_but_raises_where_async_does_and_cancels_on_break() -> None:
+    from invokeai_sdk import NotFoundError
+
+    requested: list[int] = []
+    hang = threading.Event()
+    second_page_started, second_page_cancelled = threading.Event(), threading.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        requested.append(offset)
+        if offset == 10 and not hang.is_set():
+            return httpx.Response(404, json={"detail": "gone"})
+        if offset == 10:  # the fetch ahead of a walk the caller leaves early
+            second_page_started.set()
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                second_page_cancelled.set()
+                raise
+        return httpx.Response(200, json=_image_page(f"/api/v1/images/?{request.url.query.decode()}"))
+
+    with InvokeAI(
+        "http://invoke.test", http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    ) as ivk:
+        seen: list[str] = []
+        with pytest.raises(NotFoundError):
+            seen.extend(image.image_name for image in ivk.images.list(limit=10))
+        assert seen == [f"img-{n}.png" for n in range(10)]  # the whole first page, then the error
+        requested.clear()
+        hang.set()
+        for image in ivk.images.list(limit=10):
+            assert image.image_name == "img-0.png"
+            assert second_page_started.wait(5)  # fetched ahead while the caller reads this page
+            break  # the page at 10 is being fetched ahead: leaving the walk cancels it
+        assert second_page_cancelled.wait(5)
+        assert requested == [0, 10]
 
 
 def test_errors_raised_inside_iteration_reach_the_caller() -> None:

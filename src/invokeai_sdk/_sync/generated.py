@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from invokeai_sdk._client import AsyncInvokeAI
 from invokeai_sdk._transport import DEFAULT_TIMEOUT
@@ -547,9 +547,6 @@ class SyncStreamedResponse(SyncObject):
 
     _target: StreamedResponse
 
-    def __init__(self, target: StreamedResponse) -> None:
-        self._target = target
-
     @property
     def status_code(self) -> int:
         """The HTTP status code."""
@@ -584,9 +581,7 @@ class SyncAppResource(SyncResource):
 
     Information about the server and its process-wide settings."""
 
-    @property
-    def _target(self) -> AppResource:
-        return cast("AppResource", self._resolve())
+    _target: AppResource
 
     def version(self, *, timeout: TimeoutArg = NOT_GIVEN) -> AppVersion:
         """The server's version; comparable (``ivk.app.version() >= "6.12"``)."""
@@ -707,9 +702,7 @@ class SyncAuthResource(SyncResource):
 
     Log in, find out who you are, and whether the server has accounts at all."""
 
-    @property
-    def _target(self) -> AuthResource:
-        return cast("AuthResource", self._resolve())
+    _target: AuthResource
 
     def status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> AuthStatus:
         """Whether the server is multi-user. Servers before 6.12 (no auth API) report single-user."""
@@ -771,9 +764,7 @@ class SyncBoardsResource(SyncResource):
 
     Boards group images. :data:`UNCATEGORIZED` stands for "on no board" wherever a board is accepted."""
 
-    @property
-    def _target(self) -> BoardsResource:
-        return cast("BoardsResource", self._resolve())
+    _target: BoardsResource
 
     def list(
         self,
@@ -888,9 +879,7 @@ class SyncImagesResource(SyncResource):
 
     Gallery images. Names (``"<uuid>.png"``) identify images; boards are ids or :class:`BoardDTO`."""
 
-    @property
-    def _target(self) -> ImagesResource:
-        return cast("ImagesResource", self._resolve())
+    _target: ImagesResource
 
     def upload(
         self,
@@ -1163,9 +1152,7 @@ class SyncVideosResource(SyncResource):
     Gallery videos (MP4, H.264). On a server without the videos API every call raises
     :class:`FeatureNotSupportedError`."""
 
-    @property
-    def _target(self) -> VideosResource:
-        return cast("VideosResource", self._resolve())
+    _target: VideosResource
 
     def upload(
         self,
@@ -1366,9 +1353,7 @@ class SyncModelsResource(SyncResource):
     ``logout()``, ``files(repo_id)``). Links between models: :attr:`relationships`.
     """
 
-    @property
-    def _target(self) -> ModelsResource:
-        return cast("ModelsResource", self._resolve())
+    _target: ModelsResource
 
     @cached_property
     def hf(self) -> SyncHuggingFaceResource:
@@ -1581,9 +1566,7 @@ class SyncWorkflowsResource(SyncResource):
 
     The workflow library (list, get, create, update, delete, tags, counts), loading and :meth:`run`."""
 
-    @property
-    def _target(self) -> WorkflowsResource:
-        return cast("WorkflowsResource", self._resolve())
+    _target: WorkflowsResource
 
     def list(
         self,
@@ -1814,9 +1797,7 @@ class SyncGraphsResource(SyncResource):
         report = ivk.graphs.validate(g)     # nothing is sent
     """
 
-    @property
-    def _target(self) -> GraphsResource:
-        return cast("GraphsResource", self._resolve())
+    _target: GraphsResource
 
     def nodes(self, *, refresh: bool = False, timeout: TimeoutArg = NOT_GIVEN) -> NodeCatalog:
         """Every node type of the server (custom nodes too) as callables, read from ``/openapi.json`` once."""
@@ -1845,9 +1826,7 @@ class SyncQueueResource(SyncResource):
     Every verb takes ``queue_id`` (``"default"``, the only queue InvokeAI uses today).
     """
 
-    @property
-    def _target(self) -> QueueResource:
-        return cast("QueueResource", self._resolve())
+    _target: QueueResource
 
     def get(self, item_id: int, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN) -> QueueItem:
         """One queue item with its session (results, errors)."""
@@ -2084,9 +2063,7 @@ class SyncEventsResource(SyncResource):
                 ...
     """
 
-    @property
-    def _target(self) -> EventsResource:
-        return cast("EventsResource", self._resolve())
+    _target: EventsResource
 
     def subscribe(
         self,
@@ -2133,9 +2110,7 @@ class SyncGalleryResource(SyncResource):
 
     The combined gallery: every image and video in one order, with the same filters as the GUI."""
 
-    @property
-    def _target(self) -> GalleryResource:
-        return cast("GalleryResource", self._resolve())
+    _target: GalleryResource
 
     def list(
         self,
@@ -2271,9 +2246,7 @@ class SyncStylePresetsResource(SyncResource):
 
     Style presets: prompt templates with ``{prompt}`` standing for the prompt typed in the GUI."""
 
-    @property
-    def _target(self) -> StylePresetsResource:
-        return cast("StylePresetsResource", self._resolve())
+    _target: StylePresetsResource
 
     def list(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[StylePreset]:
         """Every preset this user can see (their own, public ones and the defaults shipped with InvokeAI)."""
@@ -2378,9 +2351,7 @@ class SyncUtilitiesResource(SyncResource):
     (``ivk.events.subscribe(types=["llm_task_progress", ...])``).
     """
 
-    @property
-    def _target(self) -> UtilitiesResource:
-        return cast("UtilitiesResource", self._resolve())
+    _target: UtilitiesResource
 
     def dynamic_prompts(
         self,
@@ -2468,9 +2439,7 @@ class SyncSystemPromptsResource(SyncResource):
 
     System prompts the GUI offers for ``ivk.utilities.expand_prompt(..., system_prompt=...)``."""
 
-    @property
-    def _target(self) -> SystemPromptsResource:
-        return cast("SystemPromptsResource", self._resolve())
+    _target: SystemPromptsResource
 
     def list(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[SystemPrompt]:
         """The prompts this user can see (their own and public ones)."""
@@ -2511,9 +2480,7 @@ class SyncRecallResource(SyncResource):
     The GUI of the same user picks them up live (a ``recall_parameters_updated`` event).
     """
 
-    @property
-    def _target(self) -> RecallResource:
-        return cast("RecallResource", self._resolve())
+    _target: RecallResource
 
     def set(
         self,
@@ -2554,9 +2521,7 @@ class SyncClientStateResource(SyncResource):
     The GUI keeps its persisted settings here; values are strings (the GUI stores JSON text).
     """
 
-    @property
-    def _target(self) -> ClientStateResource:
-        return cast("ClientStateResource", self._resolve())
+    _target: ClientStateResource
 
     def get(self, key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> str | None:
         """The value stored under ``key``, or ``None`` when there is none."""
@@ -2584,9 +2549,7 @@ class SyncCustomNodesResource(SyncResource):
 
     Custom node packs: folders of extra node types in the server's ``nodes`` directory."""
 
-    @property
-    def _target(self) -> CustomNodesResource:
-        return cast("CustomNodesResource", self._resolve())
+    _target: CustomNodesResource
 
     def list(self, *, timeout: TimeoutArg = NOT_GIVEN) -> NodePacks:
         """The installed packs and the folder they are in."""
@@ -2617,9 +2580,7 @@ class SyncImageMovesResource(SyncResource):
     While a move runs the server refuses image changes (HTTP 409/503).
     """
 
-    @property
-    def _target(self) -> ImageMovesResource:
-        return cast("ImageMovesResource", self._resolve())
+    _target: ImageMovesResource
 
     def status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> ImageMoveStatus:
         """Whether a move runs, its latest job, and how many images are not where the layout wants them."""
@@ -2639,9 +2600,7 @@ class SyncUsersResource(SyncResource):
 
     Accounts of a multi-user server. Every call needs an administrator's session."""
 
-    @property
-    def _target(self) -> UsersResource:
-        return cast("UsersResource", self._resolve())
+    _target: UsersResource
 
     def list(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[User]:
         """Every account."""
@@ -2707,9 +2666,7 @@ class SyncHuggingFaceResource(SyncResource):
     (:class:`PermissionDeniedError` otherwise).
     """
 
-    @property
-    def _target(self) -> HuggingFaceResource:
-        return cast("HuggingFaceResource", self._resolve())
+    _target: HuggingFaceResource
 
     def status(self, *, timeout: TimeoutArg = NOT_GIVEN) -> HFTokenStatus | str:
         """Whether the server has a working Hugging Face token (``invalid`` when it has none)."""
@@ -2737,9 +2694,7 @@ class SyncModelRelationshipsResource(SyncResource):
 
     Two-way links between installed models (e.g. a LoRA and the main model it was trained for)."""
 
-    @property
-    def _target(self) -> ModelRelationshipsResource:
-        return cast("ModelRelationshipsResource", self._resolve())
+    _target: ModelRelationshipsResource
 
     def list(self, model_key: str, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[str]:
         """Keys of the models linked to ``model_key``."""
@@ -2769,9 +2724,6 @@ class SyncInstallJob(SyncObject):
     """
 
     _target: InstallJob
-
-    def __init__(self, target: InstallJob) -> None:
-        self._target = target
 
     @property
     def info(self) -> ModelInstallJobInfo:
@@ -2876,9 +2828,6 @@ class SyncBatchHandle(SyncObject):
     One enqueued batch: its queue items as :class:`JobHandle` s, in enqueue order."""
 
     _target: BatchHandle
-
-    def __init__(self, target: BatchHandle) -> None:
-        self._target = target
 
     @property
     def queue_id(self) -> str:
@@ -3008,9 +2957,6 @@ class SyncEventStream(SyncObject):
 
     _target: EventStream
 
-    def __init__(self, target: EventStream) -> None:
-        self._target = target
-
     @property
     def filter(self) -> EventFilter:
         """The async object's ``filter``."""
@@ -3060,9 +3006,6 @@ class SyncJobHandle(SyncObject):
     One queue item: wait for it, follow its events, read its outputs, cancel it."""
 
     _target: JobHandle
-
-    def __init__(self, target: JobHandle) -> None:
-        self._target = target
 
     @property
     def item_id(self) -> int:

@@ -9,16 +9,18 @@ item. The sync twin keeps both meanings:
 - ``for`` over a :class:`SyncPage` walks that page and every page after it, as iterating an async
   page does; ``page.items`` is that page alone.
 
-A walk crosses into the private event loop once per page, never once per item.
+A walk crosses into the private event loop once per page, never once per item, and fetches the
+next page on the loop while the caller reads the current one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 from .._pagination import AsyncPage, AsyncPaginator
-from .runtime import SyncObject, call
+from .runtime import SyncObject, call, result, start
 
 __all__ = ["SyncPage", "SyncPaginator"]
 
@@ -34,9 +36,6 @@ class SyncPage(SyncObject, Generic[T]):
     """
 
     _target: AsyncPage[T]
-
-    def __init__(self, target: AsyncPage[T]) -> None:
-        self._target = target
 
     @property
     def items(self) -> list[T]:
@@ -68,16 +67,10 @@ class SyncPage(SyncObject, Generic[T]):
 
     def iter_pages(self) -> Iterator[SyncPage[T]]:
         """This page, then every following page (one request each)."""
-        page: SyncPage[T] = self
-        while True:
-            yield page
-            if not page.has_next_page():
-                return
-            page = page.next_page()
+        return _walk(lambda: self)
 
     def __iter__(self) -> Iterator[T]:
-        for page in self.iter_pages():
-            yield from page.items
+        return _items(self.iter_pages())
 
     def __len__(self) -> int:
         return len(self._target.items)
@@ -99,7 +92,7 @@ class SyncPaginator(SyncObject, Generic[T]):
     __slots__ = ("_page",)
 
     def __init__(self, target: AsyncPaginator[T]) -> None:
-        self._target = target
+        super().__init__(target)
         self._page: SyncPage[T] | None = None
 
     @property
@@ -146,11 +139,10 @@ class SyncPaginator(SyncObject, Generic[T]):
 
     def iter_pages(self) -> Iterator[SyncPage[T]]:
         """Every page of the listing, ``walk_limit`` items each (one request per page)."""
-        return self.first_page(size=self.walk_limit).iter_pages()
+        return _walk(lambda: self.first_page(size=self.walk_limit))
 
     def __iter__(self) -> Iterator[T]:
-        for page in self.iter_pages():
-            yield from page.items
+        return _items(self.iter_pages())
 
     def __len__(self) -> int:
         return len(self._first())
@@ -161,3 +153,30 @@ class SyncPaginator(SyncObject, Generic[T]):
     def to_list(self) -> list[T]:
         """Every item of every page, in one list."""
         return list(self)
+
+
+def _walk(first: Callable[[], SyncPage[T]]) -> Iterator[SyncPage[T]]:
+    """``first()`` (called on the first ``next()``), then every page after it.
+
+    While the caller reads a page, the next one is already being fetched on the loop (one crossing
+    per page). Its error surfaces where the async walk raises it: when the caller asks for more than
+    the pages before it. Leaving the walk early (``break``, ``close()``, garbage collection) cancels
+    the fetch ahead.
+    """
+    page = first()
+    ahead = start(page._target.next_page) if page.has_next_page() else None
+    try:
+        while True:
+            yield page
+            if ahead is None:
+                return
+            page = SyncPage(result(ahead))
+            ahead = start(page._target.next_page) if page.has_next_page() else None
+    finally:
+        if ahead is not None and not ahead.done():
+            ahead.cancel()
+
+
+def _items(pages: Iterator[SyncPage[T]]) -> Iterator[T]:
+    """The items of ``pages``, one after another (no Python frame per item)."""
+    return itertools.chain.from_iterable(page._target.items for page in pages)

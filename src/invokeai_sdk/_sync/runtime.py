@@ -54,6 +54,8 @@ __all__ = [
     "get_runtime",
     "iterate",
     "optional",
+    "result",
+    "start",
 ]
 
 P = ParamSpec("P")
@@ -238,6 +240,21 @@ atexit.register(_close_at_exit)
 
 
 # -- the three ways generated code calls into the loop ------------------------------------------
+
+
+def start(
+    fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+) -> concurrent.futures.Future[T]:
+    """Start ``await fn(*args, **kwargs)`` on the private loop (one thread crossing); :func:`result`
+    waits for it. Cancelling the future cancels the task."""
+    runtime = get_runtime()
+    target: Callable[..., Awaitable[T]] = functools.partial(fn, *args, **kwargs) if kwargs else fn
+    return runtime.submit(target, args if not kwargs else ())
+
+
+def result(future: concurrent.futures.Future[T]) -> T:
+    """Wait for a future of :func:`start` (Ctrl-C cancels its task, then re-raises)."""
+    return get_runtime().wait(future)
 
 
 def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -532,7 +549,10 @@ class SyncIterator(Iterator[T]):
 
 
 class SyncObject:
-    """Base of sync wrappers around one async object (pages, paginators, job handles, streams)."""
+    """Base of sync wrappers around one async object (pages, paginators, job handles, streams).
+
+    A generated subclass declares the async type: ``_target: JobHandle``.
+    """
 
     __slots__ = ("_target",)
 
@@ -544,7 +564,11 @@ class SyncObject:
 
 
 class SyncResource:
-    """Base of the sync namespaces: resolves the async namespace through the client on each call."""
+    """Base of the sync namespaces: resolves the async namespace through the client on each call
+    (the client's async session changes after ``fork``).
+
+    A generated subclass declares the async type: ``_target: ImagesResource``.
+    """
 
     __slots__ = ("_client", "_path")
 
@@ -552,7 +576,8 @@ class SyncResource:
         self._client = client
         self._path = path
 
-    def _resolve(self) -> Any:
+    @property
+    def _target(self) -> Any:
         target: Any = self._client._target
         for name in self._path:
             target = getattr(target, name)
@@ -600,8 +625,24 @@ class _Session:
             future.result(timeout=_CLOSE_AT_EXIT_TIMEOUT)
 
 
+# The base of ``InvokeAI``: owns a ``_Session`` and the ``with_options`` steps of each copy. Its
+# docstring (what the sync runtime adds) starts the generated ``InvokeAI`` docstring.
 class SyncClientBase:
-    """Base of ``InvokeAI``: owns a ``_Session`` and the ``with_options`` steps of this copy."""
+    """The sync twin of :class:`~invokeai_sdk.AsyncInvokeAI`: the same namespaces, methods and
+    arguments, called directly::
+
+        with InvokeAI("http://127.0.0.1:9090") as ivk:
+            print(ivk.app.version())
+            for image in ivk.images.list():
+                print(image.image_name)
+
+    It runs the async session on a private event loop thread (started on first use, kept between
+    calls, reset after ``fork``, closed at exit). After ``fork`` a client made with your own
+    ``http_client`` raises ``SyncRuntimeError`` in the child: create a new one there. Listings
+    return a ``SyncPaginator``: its ``items`` and ``total`` are the first page's (fetched once),
+    ``for`` walks every item a page at a time; ``ivk.events.subscribe()`` is a ``with`` block
+    yielding a ``SyncEventStream``.
+    """
 
     _session: _Session
     _steps: tuple[tuple[str, dict[str, Any]], ...]
