@@ -13,12 +13,12 @@ behaves exactly as with a plain dict; labels only add ways to look a node up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, overload
 
 from ._errors import WorkflowError
 
-__all__ = ["WorkflowOutputs"]
+__all__ = ["WorkflowOutputs", "image_names"]
 
 _T = TypeVar("_T")
 NodeOutput = list[dict[str, Any]]
@@ -92,11 +92,19 @@ class WorkflowOutputs(dict[str, NodeOutput]):
 
     def images(self, key: str) -> list[str]:
         """The image names in one node's outputs (``image`` fields and image collections)."""
-        names: list[str] = []
-        for output in self[key]:
-            for value in output.values():
-                for item in value if isinstance(value, list) else [value]:
-                    name = item.get("image_name") if isinstance(item, Mapping) else None
-                    if isinstance(name, str) and name not in names:
-                        names.append(name)
-        return names
+        return image_names(self[key])
+
+
+def image_names(outputs: Iterable[Mapping[str, Any]], names: list[str] | None = None) -> list[str]:
+    """The image names in node outputs (``image`` fields and image collections), each once, in order.
+
+    ``names`` (when given) is extended in place, so several nodes' outputs can be gathered in one list.
+    """
+    names = [] if names is None else names
+    for output in outputs:
+        for value in output.values():
+            for item in value if isinstance(value, list) else [value]:
+                name = item.get("image_name") if isinstance(item, Mapping) else None
+                if isinstance(name, str) and name not in names:
+                    names.append(name)
+    return names

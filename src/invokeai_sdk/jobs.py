@@ -33,7 +33,7 @@ from ._errors import (
     WaitTimeoutError,
 )
 from ._job_watcher import Outcome, get_watcher
-from ._outputs import WorkflowOutputs
+from ._outputs import WorkflowOutputs, image_names
 from ._types import NOT_GIVEN, NotGiven, SettledBy, TimeoutArg
 from ._waiting import Deadline, resolve_wait_timeout
 from .events._types import (
@@ -463,10 +463,5 @@ def images_of(item: QueueItem, *, include_intermediate: bool = False) -> list[st
         node = nodes.get(source_id, {})
         if not include_intermediate and isinstance(node, dict) and node.get("is_intermediate"):
             continue
-        for output in outputs:
-            for value in output.values():
-                for candidate in value if isinstance(value, list) else [value]:
-                    name = candidate.get("image_name") if isinstance(candidate, dict) else None
-                    if isinstance(name, str) and name not in names:
-                        names.append(name)
+        image_names(outputs, names)
     return names

@@ -13,11 +13,12 @@ import anyio
 import httpx
 import pytest
 import respx
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from invokeai_sdk import APIConnectionError, AsyncInvokeAI, BulkDownloadError, NotFoundError, ValidationError
 from invokeai_sdk.events import BulkDownloadCompleteEvent, BulkDownloadErrorEvent, BulkDownloadStartedEvent
 from invokeai_sdk.resources import _bulk_download
+
+from ._fakes import FakeStream
 
 BASE = "http://invoke.test"
 ZIP_NAME = "Fotos ä_0001.zip"  # the server keeps letters of the board name, umlauts included
@@ -35,25 +36,6 @@ def zip_bytes(*names: str) -> bytes:
 def listdir(path: Path) -> list[Path]:
     """The entries of a directory (a sync helper: async tests must not block on pathlib)."""
     return list(path.iterdir())
-
-
-class FakeStream:
-    """Stands in for the session's EventStream: the test pushes events into it."""
-
-    def __init__(self) -> None:
-        self.send: MemoryObjectSendStream[Any]
-        self._receive: MemoryObjectReceiveStream[Any]
-        self.send, self._receive = anyio.create_memory_object_stream[Any](16)
-
-    async def receive(self) -> Any:
-        try:
-            return await self._receive.receive()
-        except anyio.EndOfStream:
-            raise StopAsyncIteration from None
-
-    def close(self) -> None:
-        self.send.close()
-        self._receive.close()
 
 
 @pytest.fixture

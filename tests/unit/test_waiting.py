@@ -11,30 +11,12 @@ import anyio.lowlevel
 import httpx
 import pytest
 import respx
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from invokeai_sdk import AsyncInvokeAI, WaitTimeoutError
 from invokeai_sdk._waiting import Deadline, Poke, as_source, backoff, resolve_wait_timeout, settle
 from invokeai_sdk.jobs import BatchHandle, JobHandle
 
-
-class Stream:
-    """An event stream the test feeds; ``receive()`` raises ``StopAsyncIteration`` once closed."""
-
-    def __init__(self) -> None:
-        self.send: MemoryObjectSendStream[Any]
-        self._receive: MemoryObjectReceiveStream[Any]
-        self.send, self._receive = anyio.create_memory_object_stream[Any](16)
-
-    async def receive(self) -> Any:
-        try:
-            return await self._receive.receive()
-        except anyio.EndOfStream:
-            raise StopAsyncIteration from None
-
-    def close(self) -> None:
-        self.send.close()
-        self._receive.close()
+from ._fakes import FakeStream as Stream
 
 
 @pytest.fixture
