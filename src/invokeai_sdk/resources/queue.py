@@ -59,8 +59,12 @@ def new_origin() -> str:
     return f"invokeai-sdk:{uuid.uuid4().hex}"
 
 
-_q = queue_path
-_item_id = check_item_id
+def _q(queue_id: str) -> str:
+    return queue_path(queue_id)
+
+
+def _item_id(item_id: Any) -> int:
+    return check_item_id(item_id)
 
 
 class QueueResource(QueueItems):
