@@ -216,8 +216,7 @@ TWINS: dict[str, tuple[str, str]] = {
 
 
 class InvokeAI(SyncClientBase):
-    """The sync twin of :class:`~invokeai_sdk.InvokeAI`: the same namespaces, methods and
-    arguments, called directly::
+    """The sync client: the async client's namespaces, methods and arguments, called directly::
 
         with InvokeAI("http://127.0.0.1:9090") as ivk:
             print(ivk.app.version())

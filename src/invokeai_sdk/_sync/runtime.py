@@ -628,8 +628,7 @@ class _Session:
 # The base of ``InvokeAI``: owns a ``_Session`` and the ``with_options`` steps of each copy. Its
 # docstring (what the sync runtime adds) starts the generated ``InvokeAI`` docstring.
 class SyncClientBase:
-    """The sync twin of :class:`~invokeai_sdk.AsyncInvokeAI`: the same namespaces, methods and
-    arguments, called directly::
+    """The sync client: the async client's namespaces, methods and arguments, called directly::
 
         with InvokeAI("http://127.0.0.1:9090") as ivk:
             print(ivk.app.version())
