@@ -22,6 +22,7 @@ import builtins
 import copy
 import functools
 import importlib.util
+import itertools
 import re
 import shutil
 import subprocess
@@ -249,6 +250,19 @@ def sync_doc(text: str) -> str:
     if left:
         raise GenerationError(f"a docstring keeps async wording: {left.group()!r} in {text!r}")
     return text
+
+
+def attribute_docstrings(init: Function) -> dict[int, str]:
+    """The docstrings written under assignments in ``__init__`` (a string right after ``self.x = ...``),
+    keyed by the assignment node's ``id``."""
+    docs: dict[int, str] = {}
+    for node in ast.walk(init):
+        body = getattr(node, "body", None)
+        for stmt, after in itertools.pairwise(body) if isinstance(body, list) else ():
+            value = after.value if isinstance(after, ast.Expr) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                docs[id(stmt)] = value.value
+    return docs
 
 
 def function(
@@ -567,6 +581,7 @@ class Generator:
     def attributes(self, module: Module, init: Function, spec: SyncClass) -> list[ast.stmt]:
         """Read-only properties for the public attributes the async ``__init__`` assigns."""
         params = {a.arg: a.annotation for a in [*init.args.args, *init.args.kwonlyargs]}
+        docs = attribute_docstrings(init)
         out: dict[str, ast.stmt] = {}
         for node in (n for n in ast.walk(init) if isinstance(n, ast.Assign | ast.AnnAssign)):
             ann = node.annotation if isinstance(node, ast.AnnAssign) else None
@@ -578,7 +593,7 @@ class Generator:
                 if ann is None and node.value is not None:
                     ann = self.infer(module, node.value, params)
                 where = f"{module.name}.{spec.cls.name}.{attr}"
-                doc = f"The async object's ``{attr}``."
+                doc = docs.get(id(node), f"The async object's ``{attr}``.")
                 out[attr] = self.forward(module, attr, annotation(ann) or ast.Name("Any"), doc, where)
         return list(out.values())
 

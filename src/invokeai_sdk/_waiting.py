@@ -12,7 +12,6 @@ trio (no events) the same poll path runs.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import anyio
 
 from ._errors import EventsUnavailableError, InvokeAIError, WaitTimeoutError
 from ._types import NotGiven, SettledBy
+from ._warnings import warn_user
 
 __all__ = [
     "Deadline",
@@ -43,9 +43,7 @@ E = TypeVar("E")
 _ENDED = object()
 
 
-def resolve_wait_timeout(
-    wait_timeout: float | None, timeout: float | None | NotGiven, *, stacklevel: int = 3
-) -> float | None:
+def resolve_wait_timeout(wait_timeout: float | None, timeout: float | None | NotGiven) -> float | None:
     """The deadline of a ``wait()`` given ``wait_timeout`` and the deprecated ``timeout`` keyword.
 
     ``timeout`` (the old name) still works, with a ``DeprecationWarning``; giving both raises
@@ -55,11 +53,9 @@ def resolve_wait_timeout(
         return wait_timeout
     if wait_timeout is not None:
         raise TypeError("give wait_timeout= only (timeout= is its deprecated old name), not both")
-    warnings.warn(
+    warn_user(
         "wait(timeout=...) is deprecated: the wait's deadline is now named wait_timeout= "
-        "(timeout= means the HTTP timeout of each request everywhere else)",
-        DeprecationWarning,
-        stacklevel=stacklevel,
+        "(timeout= means the HTTP timeout of each request everywhere else)"
     )
     if timeout is not None and not isinstance(timeout, int | float):
         raise TypeError(f"wait_timeout must be seconds (a number) or None, got {timeout!r}")

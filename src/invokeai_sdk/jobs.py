@@ -17,7 +17,6 @@ one REST poller for all waits, see ``_job_watcher``), and returns at once for fi
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,7 @@ from ._job_watcher import Outcome, get_watcher
 from ._outputs import WorkflowOutputs, image_names
 from ._types import NOT_GIVEN, NotGiven, SettledBy, TimeoutArg
 from ._waiting import Deadline, resolve_wait_timeout
+from ._warnings import warn_user
 from .events._types import (
     DisconnectedEvent,
     Event,
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from .events import EventsResource
     from .events._stream import EventStream
     from .resources.images import ImagesResource
+    from .workflows._document import WorkflowDocument
 
 __all__ = ["BatchHandle", "JobHandle", "outputs_of", "images_of"]
 
@@ -94,9 +95,13 @@ class JobHandle:
     ) -> None:
         self._client = client
         self.item_id = item_id
+        """The queue item's id."""
         self.queue_id = queue_id
+        """The queue it was enqueued on."""
         self.batch_id = batch_id
+        """The batch it belongs to (``None`` when not known)."""
         self.origin = origin
+        """The batch's ``origin`` tag (the SDK sets one per enqueue when not given)."""
         self.labels = _copy_labels(labels)
         """``{label: [node ids]}`` of the workflow's labelled nodes (empty for a plain graph)."""
         self._item: QueueItem | None = None
@@ -230,14 +235,19 @@ class BatchHandle:
         origin: str | None = None,
         destination: str | None = None,
         labels: Mapping[str, list[str]] | None = None,
-        document: Any = None,
+        document: WorkflowDocument | None = None,
     ) -> None:
         self._client = client
         self.queue_id = queue_id
+        """The queue it was enqueued on."""
         self.batch_id = batch_id
+        """The batch's id, as the server knows it."""
         self.item_ids = list(item_ids)
+        """The ids of the items the batch made, in order."""
         self.origin = origin
+        """The batch's ``origin`` tag (the SDK sets one per enqueue when not given)."""
         self.destination = destination
+        """The batch's ``destination`` tag."""
         self.labels = _copy_labels(labels)
         """``{label: [node ids]}`` of the workflow's labelled nodes (empty for a plain graph)."""
         self.document = document
@@ -246,9 +256,10 @@ class BatchHandle:
             JobHandle(client, item_id, queue_id=queue_id, batch_id=batch_id, origin=origin, labels=labels)
             for item_id in item_ids
         ]
+        """One :class:`JobHandle` per item, in the order of ``item_ids``."""
 
     def __repr__(self) -> str:
-        workflow = "" if self.document is None else f"workflow={getattr(self.document, 'name', None)!r}, "
+        workflow = "" if self.document is None else f"workflow={self.document.name!r}, "
         return f"BatchHandle({workflow}batch_id={self.batch_id!r}, items={len(self.jobs)})"
 
     @property
@@ -390,11 +401,7 @@ def _copy_labels(labels: Mapping[str, list[str]] | None) -> dict[str, list[str]]
 
 
 def _deprecated(old: str, new: str) -> None:
-    warnings.warn(
-        f"{old} is deprecated: use {new} (ivk.workflows.run returns the queue's handle)",
-        DeprecationWarning,
-        stacklevel=3,
-    )
+    warn_user(f"{old} is deprecated: use {new} (ivk.workflows.run returns the queue's handle)")
 
 
 async def _receive_within(stream: EventStream, seconds: float) -> tuple[bool, Event | None]:

@@ -44,6 +44,16 @@ async def test_status_get_list_current_next_batch_status(ivk: AsyncInvokeAI) -> 
     assert (await ivk.queue.batch_status(first.batch_id)).completed == 1
 
 
+async def test_batch_item_ids_reads_a_batch_back_from_the_queue(ivk: AsyncInvokeAI) -> None:
+    await ivk.queue.pause()
+    other = await ivk.queue.enqueue(math(a=2))
+    batch = await ivk.queue.enqueue(math(), runs=3)
+    assert len(batch.item_ids) == 3
+    assert await ivk.queue.batch_item_ids(batch.batch_id) == batch.item_ids
+    assert await ivk.queue.batch_item_ids(other.batch_id) == other.item_ids
+    assert await ivk.queue.batch_item_ids("no-such-batch") == []
+
+
 async def test_cancel_and_delete_verbs(ivk: AsyncInvokeAI) -> None:
     await ivk.queue.pause()
     a = await ivk.queue.enqueue(math(), destination="d1")

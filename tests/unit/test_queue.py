@@ -140,6 +140,7 @@ async def test_old_server_without_item_ids_finds_items_by_batch() -> None:
                 "priority": 0,
             }
         )
+        router.get("/api/v1/queue/default/b/b1/status").respond(json=_batch_status("b1", pending=1))
         router.get("/api/v1/queue/default/list_all").respond(
             json=[
                 {"item_id": 3, "status": "pending", "batch_id": "b1"},
@@ -148,7 +149,28 @@ async def test_old_server_without_item_ids_finds_items_by_batch() -> None:
         )
         async with AsyncInvokeAI(BASE) as ivk:
             handle = await ivk.queue.enqueue(GRAPH)
+            assert await ivk.queue.batch_item_ids("b1") == [3]
     assert handle.item_ids == [3]
+
+
+async def test_batch_item_ids_of_a_batch_the_queue_does_not_hold_costs_one_request() -> None:
+    async with respx.mock(base_url=BASE) as router:
+        status = router.get("/api/v1/queue/default/b/gone/status").respond(json=_batch_status("gone"))
+        async with AsyncInvokeAI(BASE) as ivk:
+            assert await ivk.queue.batch_item_ids("gone") == []
+    assert status.call_count == 1  # the whole queue was not listed
+
+
+def _batch_status(batch_id: str, **counts: int) -> dict[str, Any]:
+    fields = dict.fromkeys(("pending", "in_progress", "completed", "failed", "canceled"), 0) | counts
+    return {
+        "queue_id": "default",
+        "batch_id": batch_id,
+        "origin": None,
+        "destination": None,
+        "total": sum(fields.values()),
+        **fields,
+    }
 
 
 async def test_retry_is_sent_once_even_on_a_retryable_status() -> None:

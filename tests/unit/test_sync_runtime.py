@@ -334,6 +334,23 @@ def test_forked_child_gets_a_fresh_loop_and_connection_pool(http_server: str) ->
     ivk.close()
 
 
+def test_a_walk_started_before_a_fork_is_refused_in_the_child_not_hung(http_server: str) -> None:
+    ivk = InvokeAI(http_server)
+    pages = ivk.images.list(limit=10).iter_pages()
+    assert len(next(pages).items) == 10  # the second page is being fetched ahead, on the parent's loop
+
+    def child() -> str:
+        try:
+            next(pages)
+        except SyncRuntimeError as exc:
+            return str(exc)
+        return "no error"
+
+    assert "started before os.fork()" in _in_forked_child(child)
+    assert [len(page.items) for page in pages] == [10, 5]  # the parent's walk goes on
+    ivk.close()
+
+
 def test_forgotten_clients_are_closed_at_exit(http_server: str) -> None:
     ivk = InvokeAI(http_server)
     ivk.app.version()

@@ -144,7 +144,7 @@ if TYPE_CHECKING:
         VideoUrls,
     )
     from invokeai_sdk.types.workflows import WorkflowRecord, WorkflowSummary
-    from invokeai_sdk.workflows import WorkflowDocument
+    from invokeai_sdk.workflows._document import WorkflowDocument
     from invokeai_sdk.workflows._models import ModelBinding
     from invokeai_sdk.workflows._sweep import SweepKey
 
@@ -1837,6 +1837,16 @@ class SyncQueueResource(SyncResource):
         """Counts per status of one batch."""
         return _call(self._target.batch_status, batch_id, queue_id=queue_id, timeout=timeout)
 
+    def batch_item_ids(
+        self, batch_id: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[int]:
+        """The ids of the items of one batch, in order (``[]``: the queue holds no item of it).
+
+        The batch's status is read first, so a batch that never arrived costs one small request
+        rather than a listing of the whole queue.
+        """
+        return _call(self._target.batch_item_ids, batch_id, queue_id=queue_id, timeout=timeout)
+
     def list_all(
         self, *, queue_id: str = "default", destination: str | None = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> builtins.list[QueueItem]:
@@ -2726,7 +2736,7 @@ class SyncInstallJob(SyncObject):
 
     @property
     def info(self) -> ModelInstallJobInfo:
-        """The async object's ``info``."""
+        """The server's latest record of the job (refreshed by ``refresh()`` and while waiting)."""
         return self._target.info
 
     @property
@@ -2830,42 +2840,42 @@ class SyncBatchHandle(SyncObject):
 
     @property
     def queue_id(self) -> str:
-        """The async object's ``queue_id``."""
+        """The queue it was enqueued on."""
         return self._target.queue_id
 
     @property
     def batch_id(self) -> str:
-        """The async object's ``batch_id``."""
+        """The batch's id, as the server knows it."""
         return self._target.batch_id
 
     @property
     def item_ids(self) -> list[int]:
-        """The async object's ``item_ids``."""
+        """The ids of the items the batch made, in order."""
         return self._target.item_ids
 
     @property
     def origin(self) -> str | None:
-        """The async object's ``origin``."""
+        """The batch's ``origin`` tag (the SDK sets one per enqueue when not given)."""
         return self._target.origin
 
     @property
     def destination(self) -> str | None:
-        """The async object's ``destination``."""
+        """The batch's ``destination`` tag."""
         return self._target.destination
 
     @property
     def labels(self) -> Any:
-        """The async object's ``labels``."""
+        """``{label: [node ids]}`` of the workflow's labelled nodes (empty for a plain graph)."""
         return self._target.labels
 
     @property
-    def document(self) -> Any:
-        """The async object's ``document``."""
+    def document(self) -> WorkflowDocument | None:
+        """The ``WorkflowDocument`` as run (inputs set, uploads and models resolved); ``None`` for a graph."""
         return self._target.document
 
     @property
     def jobs(self) -> list[SyncJobHandle]:
-        """The async object's ``jobs``."""
+        """One :class:`JobHandle` per item, in the order of ``item_ids``."""
         return [SyncJobHandle(_item) for _item in self._target.jobs]
 
     @property
@@ -2958,17 +2968,17 @@ class SyncEventStream(SyncObject):
 
     @property
     def filter(self) -> EventFilter:
-        """The async object's ``filter``."""
+        """Which events this stream receives."""
         return self._target.filter
 
     @property
     def bulk_downloads(self) -> bool:
-        """The async object's ``bulk_downloads``."""
+        """Whether it also receives the bulk-download events (their own Socket.IO room)."""
         return self._target.bulk_downloads
 
     @property
     def dropped(self) -> Any:
-        """The async object's ``dropped``."""
+        """How many progress events were dropped because the consumer fell behind."""
         return self._target.dropped
 
     @property
@@ -3008,27 +3018,27 @@ class SyncJobHandle(SyncObject):
 
     @property
     def item_id(self) -> int:
-        """The async object's ``item_id``."""
+        """The queue item's id."""
         return self._target.item_id
 
     @property
     def queue_id(self) -> str:
-        """The async object's ``queue_id``."""
+        """The queue it was enqueued on."""
         return self._target.queue_id
 
     @property
     def batch_id(self) -> str | None:
-        """The async object's ``batch_id``."""
+        """The batch it belongs to (``None`` when not known)."""
         return self._target.batch_id
 
     @property
     def origin(self) -> str | None:
-        """The async object's ``origin``."""
+        """The batch's ``origin`` tag (the SDK sets one per enqueue when not given)."""
         return self._target.origin
 
     @property
     def labels(self) -> Any:
-        """The async object's ``labels``."""
+        """``{label: [node ids]}`` of the workflow's labelled nodes (empty for a plain graph)."""
         return self._target.labels
 
     @property

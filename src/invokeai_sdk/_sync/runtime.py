@@ -26,7 +26,6 @@ import contextlib
 import functools
 import os
 import threading
-import warnings
 import weakref
 from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
@@ -37,6 +36,7 @@ import anyio
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from .._errors import InvokeAIError
+from .._warnings import Collected, collecting, reissue, warn_user
 
 if TYPE_CHECKING:
     from .._client import AsyncInvokeAI
@@ -128,11 +128,10 @@ class Runtime:
             return
         if not self._warned:
             self._warned = True
-            warnings.warn(
+            warn_user(
                 "The sync InvokeAI API was called from a thread that runs an event loop; each call "
                 "blocks that loop until it finishes. In async code use AsyncInvokeAI with await.",
                 SyncInAsyncContextWarning,
-                stacklevel=4,
             )
 
     def submit(self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...]) -> concurrent.futures.Future[T]:
@@ -159,6 +158,11 @@ class Runtime:
         ``task`` is the task to cancel when it is not ``future`` itself (a future the task resolves
         part-way, such as the value a context manager was entered with).
         """
+        if isinstance(future, _TaskFuture) and future.pid != os.getpid():
+            raise SyncRuntimeError(
+                "this call was started before os.fork(): its task runs in the parent process, so its "
+                "result never reaches this one. Start it again in the child."
+            )
         try:
             return future.result()
         except KeyboardInterrupt:
@@ -169,6 +173,9 @@ class Runtime:
             else:
                 concurrent.futures.wait([owner], timeout=_CANCEL_GRACE)
             raise
+        finally:
+            if isinstance(future, _TaskFuture):
+                reissue(future.warnings)  # the SDK's warnings of this call, at the caller's line
 
     def close(self) -> None:
         """Stop the loop thread (tasks still running are cancelled)."""
@@ -305,10 +312,12 @@ class _TaskFuture(concurrent.futures.Future[T]):
         self._loop = loop
         self._task: asyncio.Task[None] | None = None
         self.finished = threading.Event()
+        self.warnings = Collected()
+        self.pid = os.getpid()
 
     def cancel(self) -> bool:
         task = self._task
-        if task is not None:
+        if task is not None and self.pid == os.getpid():  # a forked child cannot reach the task
             self._loop.call_soon_threadsafe(task.cancel)
         return super().cancel()
 
@@ -323,7 +332,8 @@ def _spawn(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> _Ta
                 coro.close()
                 return
             try:
-                result = await coro
+                with collecting(future.warnings):
+                    result = await coro
             except asyncio.CancelledError:
                 if not future.done():
                     future.cancel()

@@ -106,7 +106,9 @@ class EventStream:
         if buffer_size < 1:
             raise ValueError(f"buffer_size must be 1 or more, got {buffer_size}")
         self.filter = event_filter
+        """Which events this stream receives."""
         self.bulk_downloads = bulk_downloads
+        """Whether it also receives the bulk-download events (their own Socket.IO room)."""
         self.dropped = 0
         """How many progress events were dropped because the consumer fell behind."""
         self._send: MemoryObjectSendStream[Event]

@@ -131,15 +131,8 @@ class RemoteServer:
         return list(handle.item_ids)
 
     async def lookup(self, marker: str) -> list[int]:
-        """The items of the batch with this id, found by its status and the queue's list."""
-        status = await self.client.queue.batch_status(marker, queue_id=self.queue_id)
-        if not status.total:
-            return []
-        return [
-            i.item_id
-            for i in await self.client.queue.list_all(queue_id=self.queue_id)
-            if i.batch_id == marker
-        ]
+        """``queue.batch_item_ids``."""
+        return await self.client.queue.batch_item_ids(marker, queue_id=self.queue_id)
 
     async def poll(self, item_ids: Sequence[int]) -> dict[int, ItemState]:
         """One bulk request for the items' summaries."""

@@ -75,6 +75,19 @@ class QueueItems(AsyncAPIResource):
             BatchStatus, "GET", f"{queue_path(queue_id)}/b/{segment(batch_id)}/status", timeout=timeout
         )
 
+    async def batch_item_ids(
+        self, batch_id: str, *, queue_id: str = "default", timeout: TimeoutArg = NOT_GIVEN
+    ) -> builtins.list[int]:
+        """The ids of the items of one batch, in order (``[]``: the queue holds no item of it).
+
+        The batch's status is read first, so a batch that never arrived costs one small request
+        rather than a listing of the whole queue.
+        """
+        if not (await self.batch_status(batch_id, queue_id=queue_id, timeout=timeout)).total:
+            return []
+        items = await self.list_all(queue_id=queue_id, timeout=timeout)
+        return sorted(item.item_id for item in items if item.batch_id == batch_id)
+
     async def list_all(
         self, *, queue_id: str = "default", destination: str | None = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> builtins.list[QueueItem]:

@@ -60,6 +60,7 @@ class InstallJob:
     def __init__(self, models: InstallJobHost, info: ModelInstallJobInfo) -> None:
         self._models = models
         self.info = info
+        """The server's latest record of the job (refreshed by ``refresh()`` and while waiting)."""
         self._settled_by: SettledBy | None = None
 
     @property

@@ -136,7 +136,7 @@ class QueueResource(QueueItems):
             batch_id, sent = str(result.batch.get("batch_id")), result.batch
             made = result.item_ids
             # 5.x servers do not say which items they made
-            item_ids = made if made is not None else await self._batch_item_ids(batch_id, queue_id)
+            item_ids = made if made is not None else await self.batch_item_ids(batch_id, queue_id=queue_id)
         return BatchHandle(
             self._client,
             queue_id=queue_id,
@@ -145,10 +145,6 @@ class QueueResource(QueueItems):
             origin=sent.get("origin"),
             destination=sent.get("destination"),
         )
-
-    async def _batch_item_ids(self, batch_id: str, queue_id: str) -> builtins.list[int]:
-        """The ids of the items of one batch, read back from the queue."""
-        return [item.item_id for item in await self.list_all(queue_id=queue_id) if item.batch_id == batch_id]
 
     async def _find_lost_batch(
         self, batch_id: str, queue_id: str, lost: APIConnectionError
@@ -170,8 +166,9 @@ class QueueResource(QueueItems):
         for delay in _LOST_REPLY_LOOKUPS:
             await anyio.sleep(delay)
             try:
-                if (await self.batch_status(batch_id, queue_id=queue_id)).total:
-                    return await self._batch_item_ids(batch_id, queue_id)
+                item_ids = await self.batch_item_ids(batch_id, queue_id=queue_id)
+                if item_ids:
+                    return item_ids
                 asked = True
             except InvokeAIError as exc:
                 log.info("looking for batch %s after a lost enqueue reply failed: %s", batch_id, exc)
