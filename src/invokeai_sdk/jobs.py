@@ -256,7 +256,7 @@ class BatchHandle:
             JobHandle(client, item_id, queue_id=queue_id, batch_id=batch_id, origin=origin, labels=labels)
             for item_id in item_ids
         ]
-        """One :class:`JobHandle` per item, in the order of ``item_ids``."""
+        """One job handle per item, in the order of ``item_ids``."""
 
     def __repr__(self) -> str:
         workflow = "" if self.document is None else f"workflow={self.document.name!r}, "

@@ -2875,7 +2875,7 @@ class SyncBatchHandle(SyncObject):
 
     @property
     def jobs(self) -> list[SyncJobHandle]:
-        """One :class:`JobHandle` per item, in the order of ``item_ids``."""
+        """One job handle per item, in the order of ``item_ids``."""
         return [SyncJobHandle(_item) for _item in self._target.jobs]
 
     @property
