@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["RequestModel", "ResponseModel"]
+__all__ = ["ItemsPage", "RequestModel", "ResponseModel", "items_page"]
+
+T = TypeVar("T")
 
 
 class ResponseModel(BaseModel):
@@ -23,3 +25,18 @@ class RequestModel(BaseModel):
     """A request body the SDK builds: unknown fields are errors, caught before anything is sent."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, protected_namespaces=())
+
+
+class ItemsPage(ResponseModel, Generic[T]):
+    """A page body the server sends (``{"items": [...], "total": n, ...}``), validated from its JSON in
+    one pass: much cheaper than decoding the JSON first and then validating item by item."""
+
+    items: list[T]
+    total: int | None = None
+    """The server's count of all matches, when the reply gives it."""
+
+
+def items_page(item: type[T]) -> type[ItemsPage[T]]:
+    """``ItemsPage[item]`` for an item model known only at run time (pydantic caches each one)."""
+    page: type[ItemsPage[T]] = ItemsPage[item]  # type: ignore[valid-type]
+    return page

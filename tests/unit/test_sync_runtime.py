@@ -7,6 +7,7 @@ watch) runs against a small HTTP server in this process (real sockets) or an htt
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import faulthandler
 import json
 import os
@@ -23,6 +24,7 @@ from typing import Any
 
 import anyio
 import anyio.abc
+import anyio.to_thread
 import httpx
 import pytest
 
@@ -119,6 +121,33 @@ def test_calls_run_on_one_private_loop_thread(http_server: str) -> None:
         assert ivk.app.version() == "6.14.2"
         assert rt._loop_thread == loop_thread  # the same loop serves every call
     assert ivk.is_closed
+
+
+def test_a_task_future_serves_timeouts_cancels_and_several_waiters() -> None:
+    release = threading.Event()
+
+    async def slow(value: int) -> int:
+        await anyio.to_thread.run_sync(release.wait)
+        return value
+
+    future = runtime.start(slow, 7)
+    with pytest.raises(TimeoutError):
+        future.result(timeout=0.05)  # still running: the wait gives up, the task goes on
+    assert not future.done()
+    with ThreadPoolExecutor(3) as pool:
+        waiters = [pool.submit(runtime.result, future) for _ in range(3)]
+        time.sleep(0.05)
+        release.set()
+        assert [w.result(timeout=5) for w in waiters] == [7, 7, 7]  # every waiter is woken
+    assert runtime.result(future) == 7  # and a finished future answers at once
+
+    release.clear()
+    pending = runtime.start(slow, 8)
+    assert pending.cancel()
+    release.set()
+    with pytest.raises(concurrent.futures.CancelledError):
+        runtime.result(pending)
+    assert pending.wait_unwound(5)  # type: ignore[attr-defined]
 
 
 def test_ctrl_c_cancels_the_task_on_the_loop() -> None:

@@ -122,9 +122,7 @@ class Runtime:
                 "The sync InvokeAI API was called from its own event loop thread (for example from an "
                 "async callback); that would deadlock. Use AsyncInvokeAI and await there."
             )
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
+        if asyncio._get_running_loop() is None:
             return
         if not self._warned:
             self._warned = True
@@ -169,7 +167,7 @@ class Runtime:
             owner = task if task is not None else future
             owner.cancel()
             if isinstance(owner, _TaskFuture):
-                owner.finished.wait(_CANCEL_GRACE)
+                owner.wait_unwound(_CANCEL_GRACE)
             else:
                 concurrent.futures.wait([owner], timeout=_CANCEL_GRACE)
             raise
@@ -303,17 +301,39 @@ def context(
 class _TaskFuture(concurrent.futures.Future[T]):
     """The future of a task on the private loop: ``cancel()`` also cancels the running task.
 
-    It stays pending while the task runs (so a cancel is always possible); ``finished`` is set once
-    the task has unwound.
+    It stays pending while the task runs (so a cancel is always possible). The task's last step
+    opens a latch (a plain lock, :meth:`wait_unwound`); :meth:`result` waits on that latch rather
+    than on the future's condition, so the caller's thread wakes once per call, not twice.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
         self._loop = loop
         self._task: asyncio.Task[None] | None = None
-        self.finished = threading.Event()
+        self._running = threading.Lock()
+        self._running.acquire()
+        self._unwound = False  # read and set on the loop thread only
         self.warnings = Collected()
         self.pid = os.getpid()
+
+    def unwound(self) -> None:
+        """Called on the loop as the task's last step (its result is set, nothing of it runs any more),
+        and again when the task is done, for a task cancelled before its first step; once counts."""
+        if not self._unwound:
+            self._unwound = True
+            self._running.release()
+
+    def wait_unwound(self, timeout: float | None = None) -> bool:
+        """Block until the task has unwound (``False`` when ``timeout`` seconds pass first)."""
+        if not self._running.acquire(timeout=-1 if timeout is None else timeout):
+            return False
+        self._running.release()  # open for every other waiter too
+        return True
+
+    def result(self, timeout: float | None = None) -> T:
+        if not self.done():
+            self.wait_unwound(timeout)
+        return super().result(timeout=0)
 
     def cancel(self) -> bool:
         task = self._task
@@ -347,12 +367,15 @@ def _spawn(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> _Ta
                 if not future.done():
                     future.set_result(result)
         finally:
-            future.finished.set()
+            future.unwound()
 
     def start() -> None:
-        future._task = loop.create_task(run())
-        if future.cancelled():
-            future._task.cancel()
+        if future.cancelled():  # cancelled on the way over: nothing to run
+            coro.close()
+            future.unwound()
+            return
+        task = future._task = loop.create_task(run())
+        task.add_done_callback(lambda _: future.unwound())  # a task cancelled before it ran
 
     loop.call_soon_threadsafe(start)
     return future

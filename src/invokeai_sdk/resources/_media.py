@@ -27,6 +27,7 @@ from .._download import (
     stream_to_file,
 )
 from .._errors import APIResponseValidationError, NotFoundError, ValidationError
+from .._models import items_page
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
 from .._transport import segment
 from .._types import TimeoutArg
@@ -232,14 +233,14 @@ class MediaResource(AsyncAPIResource, Generic[ItemT]):
 
         async def fetch(offset: int, limit: int) -> AsyncPage[ItemT]:
             await self._ready()
-            data = await self._json(
+            data = await self._parsed(
+                items_page(self._item),
                 "GET",
                 f"{self._prefix}/",
                 params={**params, "offset": offset, "limit": limit},
                 timeout=timeout,
             )
-            items = [self._item.model_validate(item) for item in data["items"]]
-            return AsyncPage(items, offset=offset, limit=limit, total=data.get("total"), fetch=fetch)
+            return AsyncPage(data.items, offset=offset, limit=limit, total=data.total, fetch=fetch)
 
         return AsyncPaginator(fetch, offset=offset, limit=page_limit, walk_limit=walk_limit)
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._errors import InternalServerError, ValidationError, WorkflowError
+from .._models import ItemsPage
 from .._pagination import AsyncPage, AsyncPaginator
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
@@ -66,14 +67,14 @@ class WorkflowLibrary(AsyncAPIResource):
                 params[key] = value
 
         async def fetch(offset: int, limit: int) -> AsyncPage[WorkflowSummary]:
-            data = await self._json(
+            data = await self._parsed(
+                ItemsPage[WorkflowSummary],
                 "GET",
                 f"{_PREFIX}/",
                 params={**params, "page": offset // limit, "per_page": limit},
                 timeout=timeout,
             )
-            items = [WorkflowSummary.model_validate(item) for item in data["items"]]
-            return AsyncPage(items, offset=offset, limit=limit, total=int(data["total"]), fetch=fetch)
+            return AsyncPage(data.items, offset=offset, limit=limit, total=data.total, fetch=fetch)
 
         return AsyncPaginator(fetch, offset=page * per_page, limit=per_page)
 

@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeAlias
 
 from .._compat import QUIRKS, version_in
 from .._errors import InternalServerError, ValidationError
+from .._models import ItemsPage
 from .._pagination import AsyncPage, AsyncPaginator
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
@@ -100,13 +101,14 @@ class BoardsResource(AsyncAPIResource):
             return AsyncPage(items, offset=offset, limit=max(len(items), 1), total=len(boards))
 
         async def fetch_page(offset: int, limit: int) -> AsyncPage[BoardDTO]:
-            data = await self._json(
+            data = await self._parsed(
+                ItemsPage[BoardDTO],
                 "GET",
                 "/api/v1/boards/",
                 params={**base, "offset": offset, "limit": limit},
                 timeout=timeout,
             )
-            items = [BoardDTO.model_validate(item) for item in data["items"]]
+            items = data.items
             # The server's "total" here is the length of this page (6.14.2 bug), so it is not used:
             # a full page means there may be more.
             return AsyncPage(items, offset=offset, limit=limit, total=None, fetch=fetch_page)

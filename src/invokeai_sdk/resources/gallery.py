@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._errors import ValidationError
+from .._models import ItemsPage
 from .._pagination import AsyncPage, AsyncPaginator
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.gallery import DateBoard, GalleryItem, GalleryItemNames, GalleryItemRefs
@@ -61,14 +62,14 @@ class GalleryResource(AsyncAPIResource):
 
         async def fetch(offset: int, limit: int) -> AsyncPage[GalleryItem]:
             await self._require("gallery")
-            data = await self._json(
+            data = await self._parsed(
+                ItemsPage[GalleryItem],
                 "GET",
                 f"{_PREFIX}/items/",
                 params={**params, "offset": offset, "limit": limit},
                 timeout=timeout,
             )
-            items = [GalleryItem.model_validate(item) for item in data["items"]]
-            return AsyncPage(items, offset=offset, limit=limit, total=data.get("total"), fetch=fetch)
+            return AsyncPage(data.items, offset=offset, limit=limit, total=data.total, fetch=fetch)
 
         return AsyncPaginator(fetch, offset=offset, limit=limit)
 
