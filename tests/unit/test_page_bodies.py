@@ -8,7 +8,8 @@ page without ``total``, and fields a newer server adds.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ import respx
 
 from invokeai_sdk import APIResponseValidationError, AsyncInvokeAI
 from invokeai_sdk._features import FEATURE_PATHS
-from invokeai_sdk._pagination import AsyncPaginator
+from invokeai_sdk._pagination import AsyncPage, AsyncPaginator
 
 BASE = "http://invoke.test"
 
@@ -52,47 +53,51 @@ async def server() -> AsyncIterator[tuple[AsyncInvokeAI, respx.MockRouter]]:
             yield ivk, mock
 
 
-def _required(item: dict[str, Any], field: str) -> dict[str, Any]:
-    return {key: value for key, value in item.items() if key != field}
+@dataclass
+class Listing:
+    """One listing under test: its route, a valid item, a required field of it, and one page fetch."""
+
+    name: str
+    route: str
+    item: dict[str, Any]
+    field: str
+    fetch: Callable[[dict[str, Any]], Awaitable[AsyncPage[Any]]]
+    """Serve this reply body on the route, then await the listing's first page."""
 
 
-@pytest.mark.parametrize("listing", sorted(LISTINGS))
-async def test_a_page_keeps_new_fields_and_reads_total(
-    server: tuple[AsyncInvokeAI, respx.MockRouter], listing: str
-) -> None:
+@pytest.fixture(params=sorted(LISTINGS))
+def listing(request: pytest.FixtureRequest, server: tuple[AsyncInvokeAI, respx.MockRouter]) -> Listing:
     ivk, mock = server
-    route, item, _, call = LISTINGS[listing]
-    body = {"items": [{**item, "added_later": 1}], "total": 1, "offset": 0, "limit": 10, "page_note": "x"}
-    mock.get(route).mock(return_value=httpx.Response(200, json=body))
-    page = await call(ivk)
+    route, item, field, call = LISTINGS[request.param]
+
+    async def fetch(body: dict[str, Any]) -> AsyncPage[Any]:
+        mock.get(route).mock(return_value=httpx.Response(200, json=body))
+        return await call(ivk)
+
+    return Listing(request.param, route, item, field, fetch)
+
+
+async def test_a_page_keeps_new_fields_and_reads_total(listing: Listing) -> None:
+    item = {**listing.item, "added_later": 1}
+    page = await listing.fetch({"items": [item], "total": 1, "offset": 0, "limit": 10, "page_note": "x"})
     assert len(page.items) == 1
     assert page.items[0].model_extra == {"added_later": 1}  # fields of newer servers are kept
-    if listing != "boards":  # the boards page's "total" is the page's length (6.14.2 bug): not used
+    if listing.name != "boards":  # the boards page's "total" is the page's length (6.14.2 bug): not used
         assert page.total == 1
     assert not page.has_next_page()
 
 
-@pytest.mark.parametrize("listing", sorted(LISTINGS))
-async def test_a_page_without_items_is_a_response_validation_error(
-    server: tuple[AsyncInvokeAI, respx.MockRouter], listing: str
-) -> None:
-    ivk, mock = server
-    route, _, _, call = LISTINGS[listing]
-    mock.get(route).mock(return_value=httpx.Response(200, json={"total": 3}))
-    with pytest.raises(APIResponseValidationError, match=rf"(?s)GET {route}: .*\nitems\n  Field required"):
-        await call(ivk)
+async def test_a_page_without_items_is_a_response_validation_error(listing: Listing) -> None:
+    with pytest.raises(
+        APIResponseValidationError, match=rf"(?s)GET {listing.route}: .*\nitems\n  Field required"
+    ):
+        await listing.fetch({"total": 3})
 
 
-@pytest.mark.parametrize("listing", sorted(LISTINGS))
-async def test_an_item_missing_a_required_field_names_it(
-    server: tuple[AsyncInvokeAI, respx.MockRouter], listing: str
-) -> None:
-    ivk, mock = server
-    route, item, field, call = LISTINGS[listing]
-    body = {"items": [item, _required(item, field)], "total": 2}
-    mock.get(route).mock(return_value=httpx.Response(200, json=body))
-    with pytest.raises(APIResponseValidationError, match=rf"(?s)items\.1.*{field}"):
-        await call(ivk)
+async def test_an_item_missing_a_required_field_names_it(listing: Listing) -> None:
+    broken = {key: value for key, value in listing.item.items() if key != listing.field}
+    with pytest.raises(APIResponseValidationError, match=rf"(?s)items\.1.*{listing.field}"):
+        await listing.fetch({"items": [listing.item, broken], "total": 2})
 
 
 async def test_a_page_without_total_pages_on_by_its_length(
