@@ -108,10 +108,9 @@ class BoardsResource(AsyncAPIResource):
                 params={**base, "offset": offset, "limit": limit},
                 timeout=timeout,
             )
-            items = data.items
             # The server's "total" here is the length of this page (6.14.2 bug), so it is not used:
             # a full page means there may be more.
-            return AsyncPage(items, offset=offset, limit=limit, total=None, fetch=fetch_page)
+            return AsyncPage(data.items, offset=offset, limit=limit, total=None, fetch=fetch_page)
 
         if limit is None:
             return AsyncPaginator(fetch_all, offset=offset, limit=1)
