@@ -7,7 +7,9 @@ from typing import Any
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-__all__ = ["FakeStream"]
+from invokeai_sdk._features import FEATURE_PATHS
+
+__all__ = ["FakeStream", "openapi"]
 
 
 class FakeStream:
@@ -28,3 +30,12 @@ class FakeStream:
     def close(self) -> None:
         self.send.close()
         self._receive.close()
+
+
+def openapi(*features: str) -> dict[str, Any]:
+    """An OpenAPI document with the operations that prove ``features``."""
+    paths: dict[str, dict[str, Any]] = {}
+    for feature in features:
+        method, _, path = FEATURE_PATHS[feature].rpartition(" ")
+        paths.setdefault(path, {})[(method or "get").lower()] = {}
+    return {"openapi": "3.1.0", "paths": paths}

@@ -11,19 +11,11 @@ import pytest
 import respx
 
 from invokeai_sdk import AsyncInvokeAI, FeatureNotSupportedError
-from invokeai_sdk._features import FEATURE_PATHS
 from invokeai_sdk.types.utilities import ExpandedPrompt, ImagePrompt
 
+from ._fakes import openapi
+
 BASE = "http://invoke.test"
-
-
-def openapi(*features: str) -> dict[str, Any]:
-    """An OpenAPI document with the operations that prove ``features``."""
-    paths: dict[str, dict[str, Any]] = {}
-    for feature in features:
-        method, _, path = FEATURE_PATHS[feature].rpartition(" ")
-        paths.setdefault(path, {})[(method or "get").lower()] = {}
-    return {"openapi": "3.1.0", "paths": paths}
 
 
 @pytest.fixture

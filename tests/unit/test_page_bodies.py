@@ -17,8 +17,9 @@ import pytest
 import respx
 
 from invokeai_sdk import APIResponseValidationError, AsyncInvokeAI
-from invokeai_sdk._features import FEATURE_PATHS
 from invokeai_sdk._pagination import AsyncPage, AsyncPaginator
+
+from ._fakes import openapi
 
 BASE = "http://invoke.test"
 
@@ -41,13 +42,7 @@ LISTINGS: dict[str, tuple[str, dict[str, Any], str, Callable[[AsyncInvokeAI], As
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[AsyncInvokeAI, respx.MockRouter]]:
     with respx.mock(base_url=BASE, assert_all_called=False) as mock:
-        paths: dict[str, dict[str, Any]] = {}
-        for feature in ("videos", "gallery"):
-            method, _, path = FEATURE_PATHS[feature].rpartition(" ")
-            paths.setdefault(path, {})[(method or "get").lower()] = {}
-        mock.get("/openapi.json").mock(
-            return_value=httpx.Response(200, json={"openapi": "3.1.0", "paths": paths})
-        )
+        mock.get("/openapi.json").mock(return_value=httpx.Response(200, json=openapi("videos", "gallery")))
         mock.get("/api/v1/app/version").mock(return_value=httpx.Response(200, json={"version": "6.14.2"}))
         async with AsyncInvokeAI(BASE, max_retries=0) as ivk:
             yield ivk, mock

@@ -123,7 +123,7 @@ def test_calls_run_on_one_private_loop_thread(http_server: str) -> None:
     assert ivk.is_closed
 
 
-def test_a_task_future_serves_timeouts_cancels_and_several_waiters() -> None:
+def test_a_task_future_serves_timeouts_and_several_waiters() -> None:
     release = threading.Event()
 
     async def slow(value: int) -> int:
@@ -141,13 +141,48 @@ def test_a_task_future_serves_timeouts_cancels_and_several_waiters() -> None:
         assert [w.result(timeout=5) for w in waiters] == [7, 7, 7]  # every waiter is woken
     assert runtime.result(future) == 7  # and a finished future answers at once
 
-    release.clear()
-    pending = runtime.start(slow, 8)
-    assert pending.cancel()
-    release.set()
-    with pytest.raises(concurrent.futures.CancelledError):
-        runtime.result(pending)
-    assert pending.wait_unwound(5)  # type: ignore[attr-defined]
+
+def _blocked_loop() -> tuple[asyncio.AbstractEventLoop, threading.Event, threading.Thread]:
+    """A loop on its own thread whose next callback blocks until the returned event is set."""
+    loop, gate, busy = asyncio.new_event_loop(), threading.Event(), threading.Event()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    loop.call_soon_threadsafe(lambda: (busy.set(), gate.wait(5)))
+    assert busy.wait(5)
+    return loop, gate, thread
+
+
+def _stop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()
+
+
+@pytest.mark.parametrize("when", ["on the way over", "before its first step"])
+def test_a_task_cancelled_before_it_runs_settles_at_once(when: str) -> None:
+    ran = threading.Event()
+
+    async def body() -> int:
+        ran.set()
+        return 1
+
+    loop, gate, thread = _blocked_loop()
+    try:
+        future = runtime._spawn(loop, body())  # its start() waits behind the blocked callback
+        if when == "on the way over":
+            future.cancel()
+        else:  # the loop cancels every task (as at shutdown) right after start() made it
+            loop.call_soon_threadsafe(lambda: [task.cancel() for task in asyncio.all_tasks(loop)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the coroutine is closed, never left "never awaited"
+            gate.set()
+            assert future.wait_unwound(5)
+            with pytest.raises(concurrent.futures.CancelledError):
+                future.result(timeout=5)
+        assert not ran.is_set()
+    finally:
+        gate.set()
+        _stop(loop, thread)
 
 
 def test_ctrl_c_cancels_the_task_on_the_loop() -> None:

@@ -317,8 +317,8 @@ class _TaskFuture(concurrent.futures.Future[T]):
         self.pid = os.getpid()
 
     def unwound(self) -> None:
-        """Called on the loop as the task's last step (its result is set, nothing of it runs any more),
-        and again when the task is done, for a task cancelled before its first step; once counts."""
+        """Called on the loop once the task's result is set and nothing of it runs any more (again by
+        the task's done callback: only the first call counts)."""
         if not self._unwound:
             self._unwound = True
             self._running.release()
@@ -369,13 +369,23 @@ def _spawn(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> _Ta
         finally:
             future.unwound()
 
+    def never_ran() -> None:
+        coro.close()
+        concurrent.futures.Future.cancel(future)  # the base cancel: there is no task left to cancel
+        future.unwound()
+
+    def settle(task: asyncio.Task[None]) -> None:
+        # A task cancelled before its first step (the loop shutting down) never entered run().
+        if not future.done():
+            never_ran()
+        future.unwound()
+
     def start() -> None:
         if future.cancelled():  # cancelled on the way over: nothing to run
-            coro.close()
-            future.unwound()
+            never_ran()
             return
         task = future._task = loop.create_task(run())
-        task.add_done_callback(lambda _: future.unwound())  # a task cancelled before it ran
+        task.add_done_callback(settle)
 
     loop.call_soon_threadsafe(start)
     return future
