@@ -12,6 +12,9 @@ The rules:
 
 1. The import graph has no circle (so every module stands on a floor above all that it imports).
 2. Only the floors above the client import it: the modules listed in ``ABOVE_CLIENT``.
+3. Taken a package at a time (each subpackage one unit, each top-level module one), the graph has
+   no circle either, so no import runs back up from a lower package to a higher one, except the
+   imports listed in ``BACK_UP``, each with its reason.
 
 Standard library only; reads the source, runs nothing of the package.
 """
@@ -30,6 +33,13 @@ SOURCE = ROOT / "src" / PACKAGE
 CLIENT = f"{PACKAGE}._client"
 ABOVE_CLIENT = (f"{PACKAGE}", f"{PACKAGE}.__main__", f"{PACKAGE}._sync", f"{PACKAGE}.cli", f"{PACKAGE}.pool")
 """Modules (and packages, with everything in them) that may import the client."""
+BACK_UP = {
+    (f"{PACKAGE}.workflows._run", f"{PACKAGE}.jobs"): (
+        "WorkflowRun/WorkflowJob, the names workflow runs had before they became the queue's "
+        "BatchHandle/JobHandle, are still importable from invokeai_sdk.workflows"
+    ),
+}
+"""(importer, imported) pairs allowed to tie a lower package to a higher one, with the reason."""
 
 
 def module_name(path: Path) -> str:
@@ -145,6 +155,19 @@ def floors(graph: dict[str, set[str]]) -> dict[str, int]:
     return floor
 
 
+def unit(name: str) -> str:
+    """The package-level unit of a module: its subpackage of the package, or the top-level module."""
+    return ".".join(name.split(".")[:2])
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The import graph a package at a time, without the pairs in ``BACK_UP``."""
+    units: dict[str, set[str]] = {unit(name): set() for name in graph}
+    for name, deps in graph.items():
+        units[unit(name)] |= {unit(dep) for dep in deps if (name, dep) not in BACK_UP} - {unit(name)}
+    return units
+
+
 def above_client(name: str) -> bool:
     return any(name == top or (top != PACKAGE and name.startswith(top + ".")) for top in ABOVE_CLIENT)
 
@@ -155,6 +178,20 @@ def main_problems(graph: dict[str, set[str]]) -> list[str]:
     for component in circles(graph):
         ties = [f"    {a} -> {b}" for a in component for b in sorted(graph[a]) if b in component]
         problems.append(f"circle of {len(component)} modules:\n" + "\n".join(ties))
+    if not circles(graph):  # a circle of modules is one of packages too: reported once, above
+        for component in circles(package_graph(graph)):
+            ties = [
+                f"    {a} -> {b}"
+                for a in sorted(graph)
+                for b in sorted(graph[a])
+                if unit(a) in component
+                and unit(b) in component
+                and unit(a) != unit(b)
+                and (a, b) not in BACK_UP
+            ]
+            problems.append(
+                f"circle of {len(component)} packages ({', '.join(component)}):\n" + "\n".join(ties)
+            )
     for name, deps in sorted(graph.items()):
         if CLIENT in deps and not above_client(name):
             allowed = ", ".join(ABOVE_CLIENT)
@@ -178,7 +215,10 @@ def main() -> int:
         print(f"PROBLEM: {problem}", file=sys.stderr)
     if problems:
         return 1
-    print("import structure OK: no circle; only the floors above the client import it")
+    print(
+        "import structure OK: no circle of modules, none of packages (but the listed compatibility "
+        f"import{'s' if len(BACK_UP) != 1 else ''}); only the floors above the client import it"
+    )
     return 0
 
 

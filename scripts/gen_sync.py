@@ -35,7 +35,7 @@ SRC = ROOT / "src"
 PACKAGE = "invokeai_sdk"
 OUTPUT = SRC / PACKAGE / "_sync" / "generated.py"
 CLIENT = ("invokeai_sdk._client", "AsyncInvokeAI")
-RESOURCE_BASE = ("invokeai_sdk.resources._base", "AsyncAPIResource")
+RESOURCE_BASE = ("invokeai_sdk._resource", "AsyncAPIResource")
 RUFF_VERSION = "0.17.6"
 """The ruff that formats the generated module; the same pin as the lint group in pyproject.toml."""
 

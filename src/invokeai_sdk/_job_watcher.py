@@ -32,6 +32,7 @@ from ._errors import (
     InvokeAIError,
     NotFoundError,
 )
+from ._queue_items import QueueItems
 from ._types import SettledBy
 from ._waiting import Poke, describe_error
 from .events._connection import get_connection
@@ -44,7 +45,6 @@ from .events._types import (
     QueueItemStatusChangedEvent,
     ReconnectedEvent,
 )
-from .resources._queue_items import QueueItems
 from .types.queue import TERMINAL_STATUSES
 
 if TYPE_CHECKING:

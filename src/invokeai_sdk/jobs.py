@@ -32,7 +32,9 @@ from ._errors import (
     WaitTimeoutError,
 )
 from ._job_watcher import Outcome, get_watcher
+from ._media_files import download_image_to
 from ._outputs import WorkflowOutputs, image_names
+from ._queue_items import QueueItems
 from ._types import NOT_GIVEN, NotGiven, SettledBy, TimeoutArg
 from ._waiting import Deadline, resolve_wait_timeout
 from ._warnings import warn_user
@@ -45,14 +47,12 @@ from .events._types import (
     QueueItemStatusChangedEvent,
     ReconnectedEvent,
 )
-from .resources._queue_items import QueueItems
 from .types.queue import TERMINAL_STATUSES, BatchStatus, QueueItem
 
 if TYPE_CHECKING:
     from ._base_client import BaseClient
     from .events import EventsResource
     from .events._stream import EventStream
-    from .resources.images import ImagesResource
     from .workflows._document import WorkflowDocument
 
 __all__ = ["BatchHandle", "JobHandle", "outputs_of", "images_of"]
@@ -60,12 +60,6 @@ __all__ = ["BatchHandle", "JobHandle", "outputs_of", "images_of"]
 
 def _queue(client: BaseClient) -> QueueItems:
     return QueueItems(client)
-
-
-def _images(client: BaseClient) -> ImagesResource:
-    from .resources.images import ImagesResource
-
-    return ImagesResource(client)
 
 
 def _events(client: BaseClient) -> EventsResource:
@@ -183,7 +177,7 @@ class JobHandle:
         target = Path(to_dir)
         await anyio.Path(target).mkdir(parents=True, exist_ok=True)
         names = await self.images(include_intermediate=include_intermediate, timeout=timeout)
-        return [await _images(self._client).download_to(name, target, timeout=timeout) for name in names]
+        return [await download_image_to(self._client, name, target, timeout=timeout) for name in names]
 
     async def events(self) -> AsyncIterator[Event]:
         """This job's events until it is terminal (ends at once if it already is).
@@ -359,7 +353,7 @@ class BatchHandle:
         target = Path(to_dir)
         await anyio.Path(target).mkdir(parents=True, exist_ok=True)
         names = await self.images(include_intermediate=include_intermediate, timeout=timeout)
-        return [await _images(self._client).download_to(name, target, timeout=timeout) for name in names]
+        return [await download_image_to(self._client, name, target, timeout=timeout) for name in names]
 
     async def progress(self) -> AsyncIterator[InvocationProgressEvent]:
         """Progress events of every item (``item_id``, ``message``, ``percentage``, preview ``image``)

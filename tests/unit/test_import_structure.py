@@ -69,3 +69,37 @@ def test_the_package_has_no_circle_and_the_client_is_on_top() -> None:
     graph = check_imports.import_graph()
     assert "invokeai_sdk._client" in graph and len(graph) > 50
     assert check_imports.main_problems(graph) == []
+
+
+def test_a_lower_package_importing_a_higher_one_is_a_circle_of_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No module imports itself back, but events/ imports resources/, which imports jobs, which imports
+    # events/: the packages stand in a circle (an import that runs back up), which rule 3 refuses.
+    source = _package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "events/__init__.py": "",
+            "events/_stream.py": "",
+            "events/_resource.py": "from ..resources._base import Base\n",
+            "resources/__init__.py": "",
+            "resources/_base.py": "",
+            "resources/queue.py": "from ..jobs import Handle\n",
+            "jobs.py": "from .events._stream import Stream\n",
+        },
+    )
+    monkeypatch.setattr(check_imports, "SOURCE", source)
+    graph = check_imports.import_graph()
+    assert check_imports.circles(graph) == []
+    assert check_imports.main_problems(graph) == [
+        "circle of 3 packages (invokeai_sdk.events, invokeai_sdk.jobs, invokeai_sdk.resources):\n"
+        "    invokeai_sdk.events._resource -> invokeai_sdk.resources._base\n"
+        "    invokeai_sdk.jobs -> invokeai_sdk.events._stream\n"
+        "    invokeai_sdk.resources.queue -> invokeai_sdk.jobs"
+    ]
+    # An import listed in BACK_UP, with its reason, does not tie the packages.
+    monkeypatch.setitem(
+        check_imports.BACK_UP, ("invokeai_sdk.events._resource", "invokeai_sdk.resources._base"), "a test"
+    )
+    assert check_imports.main_problems(graph) == []

@@ -13,8 +13,8 @@ from functools import cached_property
 from pathlib import Path
 
 from invokeai_sdk import AsyncInvokeAI
+from invokeai_sdk._resource import AsyncAPIResource
 from invokeai_sdk.jobs import BatchHandle, JobHandle
-from invokeai_sdk.resources._base import AsyncAPIResource
 from invokeai_sdk.resources.model_install import InstallJob
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,8 +16,8 @@ import pytest
 
 import invokeai_sdk
 from invokeai_sdk import AsyncInvokeAI, AsyncPage, AsyncPaginator, InvokeAI, SyncPage, SyncPaginator
+from invokeai_sdk._resource import AsyncAPIResource
 from invokeai_sdk._sync import generated
-from invokeai_sdk.resources._base import AsyncAPIResource
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -209,7 +209,7 @@ class AsyncAPIResource:
 
 FAKE_WIDGETS = '''
 from __future__ import annotations
-from ._base import AsyncAPIResource
+from .._resource import AsyncAPIResource
 
 class WidgetJob:
     """A handle."""
@@ -238,7 +238,7 @@ def fake_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (package / "__init__.py").write_text("")
     (package / "_client.py").write_text(FAKE_CLIENT)
     (package / "resources" / "__init__.py").write_text("")
-    (package / "resources" / "_base.py").write_text(FAKE_BASE)
+    (package / "_resource.py").write_text(FAKE_BASE)
     (package / "resources" / "widgets.py").write_text(FAKE_WIDGETS)
     monkeypatch.setattr(gen_sync, "SRC", tmp_path)
     gen_sync._MODULES.clear()
@@ -307,7 +307,7 @@ def test_nested_namespaces_are_translated_and_checked(fake_package: Path) -> Non
             '        """Gizmos."""\n        return GizmosResource(self._client)\n',
             1,
         )
-        .replace("from ._base import", "from functools import cached_property\nfrom ._base import")
+        .replace("from .._resource import", "from functools import cached_property\nfrom .._resource import")
         + NESTED
     )
     with pytest.raises(gen_sync.GenerationError, match=r"GizmosResource\.spin|WidgetJob"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
-from ..resources._base import AsyncAPIResource
+from .._resource import AsyncAPIResource
 from ._connection import get_connection
 from ._stream import EventFilter, EventStream
 from ._types import Event

@@ -31,11 +31,11 @@ from .._errors import (
     BulkDownloadError,
     NotFoundError,
 )
+from .._resource import AsyncAPIResource
 from .._transport import segment
 from .._types import TimeoutArg
 from .._waiting import Deadline, EventSource, settle, subscribed
 from ..types.images import BulkDownloadResult
-from ._base import AsyncAPIResource
 
 __all__ = ["QUIET_PERIOD", "run_bulk_download"]
 

@@ -19,23 +19,17 @@ from urllib.parse import unquote
 import httpx
 import pydantic
 
-from .._download import (
-    ProgressCallback,
-    content_disposition_filename,
-    precheck_target,
-    resolve_target,
-    stream_to_file,
-)
+from .._download import ProgressCallback
 from .._errors import APIResponseValidationError, NotFoundError, ValidationError
+from .._media_files import check_image, download_media_to, media_path
 from .._models import items_page
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
-from .._transport import segment
+from .._resource import AsyncAPIResource
 from .._types import TimeoutArg
 from ..types.boards import UNCATEGORIZED
 from ..types.images import ImageOrigin, ImageWorkflow, SortOrder
-from ._base import AsyncAPIResource
 from ._categories import check_categories
-from ._uploads import name_list, sniff_image
+from ._uploads import name_list
 from .boards import BoardRef, board_id_of
 
 __all__ = [
@@ -103,26 +97,6 @@ def metadata_form(metadata: dict[str, Any] | None) -> dict[str, str]:
     return {"metadata": json.dumps(metadata)}
 
 
-def _check_image(
-    content_type: str | None, head: bytes | None, *, response: httpx.Response, what: str
-) -> None:
-    """Raise :class:`APIResponseValidationError` unless the response is an image.
-
-    ``content_type`` (when the server sent one) must be ``image/*``; ``head`` (the first bytes of the
-    body, when known) must start like an image file. Catches an HTML page (a web UI's ``index.html``,
-    a proxy's error page) served where an image was expected.
-    """
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media and not media.startswith("image/"):
-        raise APIResponseValidationError(
-            f"{what!r} is not an image: the server sent {media!r}.", response=response
-        )
-    if head is not None and sniff_image(head) is None:
-        raise APIResponseValidationError(
-            f"{what!r} is not an image: its bytes start with {head[:16]!r}.", response=response
-        )
-
-
 def _parse_json_field(value: Any, what: str, kind: str) -> dict[str, Any] | None:
     if value is None or isinstance(value, dict):
         return value
@@ -178,12 +152,7 @@ class MediaResource(AsyncAPIResource, Generic[ItemT]):
 
     def _path(self, name: str, suffix: str = "") -> str:
         """``<prefix>/i/<name><suffix>``; ``name`` must be a non-empty string without ``/``."""
-        if not isinstance(name, str) or not name or "/" in name:
-            article = "An" if self._kind[0] in "aeiou" else "A"
-            raise ValidationError(
-                f"{article} {self._kind} name must be a non-empty string without '/', got {name!r}."
-            )
-        return f"{self._prefix}/i/{segment(name)}{suffix}"
+        return media_path(self._prefix, self._kind, name, suffix)
 
     def _filters(self, filters: GalleryFilters) -> dict[str, Any]:
         return gallery_filters(*filters, origin_param=f"{self._kind}_origin")
@@ -253,7 +222,7 @@ class MediaResource(AsyncAPIResource, Generic[ItemT]):
         await self._ready()
         response = await self._request("GET", self._path(name, _size_suffix(size)), timeout=timeout)
         if self._image_files:
-            _check_image(
+            check_image(
                 response.headers.get("content-type"), response.content[:16], response=response, what=name
             )
         return response.content
@@ -269,22 +238,16 @@ class MediaResource(AsyncAPIResource, Generic[ItemT]):
         await self._ready()
         path = self._path(name, _size_suffix(size))
         default = name if size == "full" else f"{name.rsplit('.', 1)[0]}.webp"
-        precheck_target(path_or_dir, default)  # refuse a bad name before sending anything
-        async with self._stream("GET", path, timeout=timeout) as response:
-            raw = response.http_response
-            if self._image_files:
-                _check_image(response.headers.get("content-type"), None, response=raw, what=name)
-            served = content_disposition_filename(response.headers.get("content-disposition"))
-            target = resolve_target(path_or_dir, served or default)
-
-            def verify(written: Path) -> None:
-                with written.open("rb") as handle:
-                    _check_image(None, handle.read(16), response=raw, what=name)
-
-            await stream_to_file(
-                response, target, verify=verify if self._image_files else None, on_progress=on_progress
-            )
-        return target
+        return await download_media_to(
+            self._client,
+            path,
+            name,
+            path_or_dir,
+            default=default,
+            image_files=self._image_files,
+            on_progress=on_progress,
+            timeout=timeout,
+        )
 
     async def _exists(self, name: str, timeout: TimeoutArg) -> bool:
         await self._ready()

@@ -12,31 +12,12 @@ import anyio
 import anyio.to_thread
 
 from .._errors import ValidationError
+from .._media_files import sniff_image
 
-__all__ = ["UploadSource", "image_part", "name_list", "read_upload", "sniff_image", "sniff_mp4"]
+__all__ = ["UploadSource", "image_part", "name_list", "read_upload", "sniff_mp4"]
 
 UploadSource: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes] | Any"
 """A path, raw bytes, a binary file object, or (for images) a ``PIL.Image.Image``."""
-
-_IMAGE_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"GIF87a", "image/gif", "gif"),
-    (b"GIF89a", "image/gif", "gif"),
-    (b"BM", "image/bmp", "bmp"),
-    (b"II*\x00", "image/tiff", "tiff"),
-    (b"MM\x00*", "image/tiff", "tiff"),
-)
-
-
-def sniff_image(data: bytes) -> tuple[str, str] | None:
-    """``(content type, extension)`` of an image format recognised by its first bytes, else ``None``."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    for signature, mime, ext in _IMAGE_SIGNATURES:
-        if data.startswith(signature):
-            return mime, ext
-    return None
 
 
 def sniff_mp4(data: bytes) -> bool:

@@ -10,11 +10,11 @@ from typing import Any
 from .._errors import InternalServerError, ValidationError, WorkflowError
 from .._models import ItemsPage
 from .._pagination import AsyncPage, AsyncPaginator
+from .._resource import AsyncAPIResource
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.workflows import WorkflowRecord, WorkflowSummary
 from ..workflows import WorkflowDocument
-from ._base import AsyncAPIResource
 from ._uploads import UploadSource, image_part
 
 __all__ = ["WorkflowLibrary"]

@@ -9,6 +9,7 @@ import anyio
 
 from .._errors import FeatureNotSupportedError, InvokeAIError, NotFoundError, ValidationError
 from .._features import ServerFeatures
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.app import (
     AppVersion,
@@ -19,7 +20,6 @@ from ..types.app import (
     HealthReport,
     RuntimeConfig,
 )
-from ._base import AsyncAPIResource
 from ._paths import id_path
 
 __all__ = ["AppResource"]

@@ -6,9 +6,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .._errors import APIStatusError, FeatureNotSupportedError, NotFoundError, ValidationError
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.app import AuthStatus, LoginResult, SetupResult, User
-from ._base import AsyncAPIResource
 
 if TYPE_CHECKING:
     from .users import UsersResource

@@ -10,6 +10,7 @@ from .._compat import QUIRKS, version_in
 from .._errors import InternalServerError, ValidationError
 from .._models import ItemsPage
 from .._pagination import AsyncPage, AsyncPaginator
+from .._resource import BATCH_LIMIT, AsyncAPIResource
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.boards import (
@@ -19,7 +20,6 @@ from ..types.boards import (
     DeleteBoardResult,
     RemoveImagesFromBoardResult,
 )
-from ._base import BATCH_LIMIT, AsyncAPIResource
 from ._categories import check_categories
 from ._uploads import name_list
 

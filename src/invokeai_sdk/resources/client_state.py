@@ -5,8 +5,8 @@ from __future__ import annotations
 import builtins
 
 from .._errors import ValidationError
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
-from ._base import AsyncAPIResource
 
 __all__ = ["ClientStateResource"]
 

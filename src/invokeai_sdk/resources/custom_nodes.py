@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .._errors import ValidationError
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.custom_nodes import InstallNodePackResult, NodePacks, UninstallNodePackResult
-from ._base import AsyncAPIResource
 from ._paths import id_path
 
 __all__ = ["CustomNodesResource"]

@@ -10,10 +10,10 @@ from typing import Any
 from .._errors import ValidationError
 from .._models import ItemsPage
 from .._pagination import AsyncPage, AsyncPaginator
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.gallery import DateBoard, GalleryItem, GalleryItemNames, GalleryItemRefs
 from ..types.images import ImageNames, ImageOrigin, SortOrder
-from ._base import AsyncAPIResource
 from ._media import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, GalleryFilters, gallery_filters
 from ._paths import id_path
 from .boards import BoardRef

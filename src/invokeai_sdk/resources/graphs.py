@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._features import ServerFeatures
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
 from ..graphs import Graph, GraphReport, NodeCatalog, validate_graph
-from ._base import AsyncAPIResource
 
 __all__ = ["GraphsResource"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.app import ImageMoveStatus
-from ._base import AsyncAPIResource
 
 __all__ = ["ImageMovesResource"]
 

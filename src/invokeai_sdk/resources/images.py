@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._download import ProgressCallback
 from .._errors import ValidationError
+from .._media_files import IMAGES_PREFIX, sniff_image
 from .._pagination import AsyncPaginator
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.boards import UNCATEGORIZED
@@ -31,7 +32,7 @@ from ..types.images import (
 )
 from ._categories import check_categories
 from ._media import DEFAULT_PAGE_SIZE, MediaResource, gallery_filters, metadata_form
-from ._uploads import UploadSource, name_list, read_upload, sniff_image
+from ._uploads import UploadSource, name_list, read_upload
 from .boards import BATCH_LIMIT, BoardRef, BoardsResource, board_id_of
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class ImagesResource(MediaResource[ImageDTO]):
 
     _item = ImageDTO
     _kind = "image"
-    _prefix = "/api/v1/images"
+    _prefix = IMAGES_PREFIX
     _image_files = True
 
     async def upload(

@@ -6,8 +6,8 @@ import builtins
 from collections.abc import Iterable
 
 from .._errors import ValidationError
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
-from ._base import AsyncAPIResource
 from ._paths import id_path
 
 __all__ = ["ModelRelationshipsResource"]

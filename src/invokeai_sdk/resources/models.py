@@ -19,6 +19,7 @@ from .._errors import (
 )
 from .._models import ResponseModel
 from .._pagination import AsyncPage, AsyncPaginator
+from .._resource import AsyncAPIResource
 from .._transport import segment
 from .._types import NOT_GIVEN, NotGiven, TimeoutArg
 from ..types.models import (
@@ -39,7 +40,6 @@ from ..types.models import (
     StarterModels,
     lenient_enum,
 )
-from ._base import AsyncAPIResource
 from ._uploads import UploadSource, image_part
 from .model_install import InstallJob
 

@@ -20,6 +20,8 @@ from .._errors import (
     ValidationError,
 )
 from .._pagination import AsyncPage, AsyncPaginator, page_sizes
+from .._queue_items import MAX_IDS as _MAX_IDS
+from .._queue_items import QueueItems, check_item_id, queue_path
 from .._transport import segment
 from .._types import NOT_GIVEN, TimeoutArg
 from ..graphs._convert import as_graph_dict
@@ -34,8 +36,6 @@ from ..types.queue import (
     QueueStatus,
     RetryItemsResult,
 )
-from ._queue_items import MAX_IDS as _MAX_IDS
-from ._queue_items import QueueItems, check_item_id, queue_path
 
 if TYPE_CHECKING:
     from .._invocation_schema import InvocationSchemas

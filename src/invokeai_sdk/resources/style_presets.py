@@ -12,9 +12,9 @@ from typing import Any
 import anyio
 
 from .._errors import ValidationError
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, NotGiven, TimeoutArg
 from ..types.style_presets import StylePreset, StylePresetType
-from ._base import AsyncAPIResource
 from ._paths import id_path
 from ._uploads import UploadSource, image_part
 

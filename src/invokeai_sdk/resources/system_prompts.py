@@ -6,9 +6,9 @@ import builtins
 from typing import Any
 
 from .._errors import ValidationError
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.system_prompts import SystemPrompt
-from ._base import AsyncAPIResource
 from ._paths import id_path
 
 __all__ = ["SystemPromptsResource"]

@@ -6,9 +6,9 @@ import builtins
 from typing import Any
 
 from .._errors import ValidationError
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.app import User
-from ._base import AsyncAPIResource
 from ._paths import id_path
 
 __all__ = ["UsersResource"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import builtins
 
 from .._errors import ValidationError
+from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, TimeoutArg
 from ..types.utilities import DynamicPrompts, ExpandedPrompt, ImagePrompt, UserFont, UserFontsList
-from ._base import AsyncAPIResource
 
 __all__ = ["UtilitiesResource"]
 

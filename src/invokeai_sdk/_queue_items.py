@@ -13,11 +13,11 @@ from typing import Any, TypeVar
 
 import anyio
 
-from .._errors import InternalServerError, InvokeAIError, NotFoundError, ValidationError
-from .._transport import segment
-from .._types import NOT_GIVEN, TimeoutArg
-from ..types.queue import BatchStatus, CanceledResult, QueueItem, QueueItemSummary
-from ._base import AsyncAPIResource
+from ._errors import InternalServerError, InvokeAIError, NotFoundError, ValidationError
+from ._resource import AsyncAPIResource
+from ._transport import segment
+from ._types import NOT_GIVEN, TimeoutArg
+from .types.queue import BatchStatus, CanceledResult, QueueItem, QueueItemSummary
 
 __all__ = ["MAX_IDS", "QueueItems", "check_item_id", "queue_path"]
 

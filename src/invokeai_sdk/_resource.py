@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import httpx
 import pydantic
 
-from .._base_client import decode_json, validate_response
-from .._compat import added_in, varying_route
-from .._errors import (
+from ._base_client import decode_json, validate_response
+from ._compat import added_in, varying_route
+from ._errors import (
     APIStatusError,
     FeatureNotSupportedError,
     InternalServerError,
     InvokeAIError,
     NotFoundError,
 )
-from .._transport import StreamedResponse
-from .._types import NOT_GIVEN, TimeoutArg
+from ._transport import StreamedResponse
+from ._types import NOT_GIVEN, TimeoutArg
 
 if TYPE_CHECKING:
-    from .._base_client import BaseClient
+    from ._base_client import BaseClient
 
 __all__ = ["AsyncAPIResource"]
 
