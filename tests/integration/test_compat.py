@@ -128,7 +128,14 @@ async def test_failed_and_canceled_jobs(ivk: AsyncInvokeAI) -> None:
 
 
 async def test_ten_concurrent_waits(ivk: AsyncInvokeAI) -> None:
-    batches = [await ivk.queue.enqueue(math(n, n)) for n in range(10)]
+    # Enqueued while the queue is paused: 5.15's enqueue shares one database connection with the thread
+    # running the items, and an enqueue racing an item's commit can fail there (a server bug; what the
+    # SDK makes of its 500 is tested in test_enqueue_exactly_once.py). The waits are what is tested here.
+    await ivk.queue.pause()
+    try:
+        batches = [await ivk.queue.enqueue(math(n, n)) for n in range(10)]
+    finally:
+        await ivk.queue.resume()
     results: dict[int, list[str]] = {}
 
     async def wait(n: int) -> None:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from invokeai_sdk import AsyncInvokeAI, EnqueueError, ValidationError
+from invokeai_sdk import AsyncInvokeAI, EnqueueError, InternalServerError, ValidationError
 from invokeai_sdk._redact import RedactSecrets, redact, register
 from invokeai_sdk._transport import Credentials, segment
 from invokeai_sdk.resources import queue as queue_module
@@ -129,6 +129,37 @@ async def test_a_lost_enqueue_reply_is_looked_up_by_its_batch_id(
                 assert sent_batch_id() in str(caught.value)
                 assert status.call_count == 3  # looked for it each time before giving up
         assert enqueue.call_count == 1  # never resent
+
+
+@pytest.mark.parametrize(
+    ("status", "lookup", "looks", "says"),
+    [
+        (500, 200, 2, "so it was not enqueued"),  # the server's own 500: its handler has ended
+        (502, 200, 3, "so it was not enqueued"),  # a proxy's: the server may still be writing
+        (500, 503, 2, "could not be asked whether it arrived: look for batch_id"),
+    ],
+)
+async def test_a_5xx_enqueue_reply_is_checked_by_its_batch_id(
+    status: int, lookup: int, looks: int, says: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Why respx: a proxy's 502 and a server that cannot answer the lookup; the real-server trials
+    # (test_enqueue_exactly_once.py) cover a 500 with the batch written and without.
+    monkeypatch.setattr(queue_module, "_LOST_REPLY_LOOKUPS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(queue_module, "_FAILED_REPLY_LOOKUPS", (0.0, 0.0))
+    async with respx.mock(base_url=QUEUE_BASE, assert_all_called=False) as router:
+        enqueue = mock_queue_server(router)
+        enqueue.respond(status, text="Bad Gateway" if status == 502 else "Internal Server Error")
+        status_route = router.get(path__regex=r"/api/v1/queue/default/b/(?P<batch>[^/]+)/status").mock(
+            side_effect=lambda request, batch: httpx.Response(lookup, json=_status(batch, 0))
+        )
+        async with AsyncInvokeAI(QUEUE_BASE, max_retries=0) as ivk:
+            with pytest.raises(InternalServerError) as caught:
+                await ivk.queue.enqueue(QUEUE_GRAPH)
+        batch_id = json.loads(enqueue.calls.last.request.content)["batch"]["batch_id"]
+    assert caught.value.status_code == status and f"batch {batch_id}: " in str(caught.value)
+    assert says in str(caught.value)
+    assert isinstance(caught.value.__cause__, InternalServerError)  # the server's own error, kept
+    assert status_route.call_count == looks and enqueue.call_count == 1  # never resent
 
 
 def _item(item_id: int, batch_id: str) -> dict[str, object]:

@@ -10,6 +10,7 @@ import pytest
 import respx
 
 from invokeai_sdk import AsyncInvokeAI, BatchDataError, InternalServerError, ValidationError
+from invokeai_sdk.resources import queue as queue_module
 
 BASE = "http://ivk.test"
 
@@ -105,12 +106,17 @@ async def test_enqueue_body_and_handles() -> None:
     assert handle.batch_id == "b1"
 
 
-async def test_enqueue_is_never_retried() -> None:
+async def test_enqueue_is_never_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queue_module, "_LOST_REPLY_LOOKUPS", (0.0,))
     async with respx.mock(base_url=BASE, assert_all_called=False) as router:
         enqueue = _mock_server(router)
         enqueue.side_effect = [httpx.Response(503, json={"detail": "busy"})]
+        empty = dict.fromkeys(("pending", "in_progress", "completed", "failed", "canceled", "total"), 0)
+        router.get(path__regex=r"/api/v1/queue/default/b/[^/]+/status").respond(
+            json={"queue_id": "default", "batch_id": "b", **empty}
+        )
         async with AsyncInvokeAI(BASE, max_retries=3) as ivk:
-            with pytest.raises(InternalServerError, match="busy"):
+            with pytest.raises(InternalServerError, match=r"busy.*so it was not enqueued"):
                 await ivk.queue.enqueue(GRAPH)
         assert enqueue.call_count == 1
 

@@ -1907,7 +1907,9 @@ class SyncQueueResource(SyncResource):
         never retried (the server cannot tell a retry from a second submission); instead the batch
         gets a new ``batch_id`` (one given in the batch is kept: it must be new), and when the reply is
         lost the batch is looked up by it: the handle is returned if it arrived, else
-        :class:`EnqueueError` (with ``batch_id`` and ``enqueued``) is raised.
+        :class:`EnqueueError` (with ``batch_id`` and ``enqueued``) is raised. A 5xx reply is checked the
+        same way (some servers answer 500 to a batch they did write): the handle if the batch is there,
+        else the :class:`InternalServerError`, its message saying whether the batch is on the server.
 
         The graph (a dict or a :class:`~invokeai_sdk.graphs.Graph`) is checked against the server's
         node schemas first: every problem found raises one :class:`GraphValidationError` and nothing

@@ -16,6 +16,7 @@ from .._errors import (
     APIConnectionError,
     BatchDataError,
     EnqueueError,
+    InternalServerError,
     InvokeAIError,
     ValidationError,
 )
@@ -46,6 +47,9 @@ __all__ = ["QueueResource", "new_origin"]
 
 _LOST_REPLY_LOOKUPS = (0.0, 0.5, 1.0, 2.0)
 """Delays (s) before each look for a batch whose enqueue reply was lost (the server may still write it)."""
+_FAILED_REPLY_LOOKUPS = (0.0, 0.5)
+"""Delays (s) before each look for a batch the server answered with a 500: its handler has ended, so the
+batch is written or not (the second look covers a write another of the server's threads commits)."""
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Failures before the request left this process: such an enqueue cannot have arrived."""
 
@@ -99,7 +103,9 @@ class QueueResource(QueueItems):
         never retried (the server cannot tell a retry from a second submission); instead the batch
         gets a new ``batch_id`` (one given in the batch is kept: it must be new), and when the reply is
         lost the batch is looked up by it: the handle is returned if it arrived, else
-        :class:`EnqueueError` (with ``batch_id`` and ``enqueued``) is raised.
+        :class:`EnqueueError` (with ``batch_id`` and ``enqueued``) is raised. A 5xx reply is checked the
+        same way (some servers answer 500 to a batch they did write): the handle if the batch is there,
+        else the :class:`InternalServerError`, its message saying whether the batch is on the server.
 
         The graph (a dict or a :class:`~invokeai_sdk.graphs.Graph`) is checked against the server's
         node schemas first: every problem found raises one :class:`GraphValidationError` and nothing
@@ -132,6 +138,9 @@ class QueueResource(QueueItems):
         except APIConnectionError as exc:  # the reply was lost: did the batch arrive?
             item_ids = await self._find_lost_batch(batch["batch_id"], queue_id, exc)
             batch_id, sent = batch["batch_id"], batch
+        except InternalServerError as exc:  # the server failed: but did it write the batch first?
+            item_ids = await self._find_failed_batch(batch["batch_id"], queue_id, exc)
+            batch_id, sent = batch["batch_id"], batch
         else:
             batch_id, sent = str(result.batch.get("batch_id")), result.batch
             made = result.item_ids
@@ -162,26 +171,71 @@ class QueueResource(QueueItems):
                 enqueued=False,
                 request=lost.request,
             ) from lost
-        asked = False
-        for delay in _LOST_REPLY_LOOKUPS:
-            await anyio.sleep(delay)
-            try:
-                item_ids = await self.batch_item_ids(batch_id, queue_id=queue_id)
-                if item_ids:
-                    return item_ids
-                asked = True
-            except InvokeAIError as exc:
-                log.info("looking for batch %s after a lost enqueue reply failed: %s", batch_id, exc)
+        found = await self._look_for_batch(batch_id, queue_id, _LOST_REPLY_LOOKUPS)
+        if found:
+            return found
         outcome = (
-            "the server holds no item of it" if asked else "the server could not be asked whether it arrived"
+            "the server holds no item of it"
+            if found == []
+            else "the server could not be asked whether it arrived"
         )
         raise EnqueueError(
             f"the reply to enqueueing batch {batch_id} was lost and {outcome} ({lost}); "
             f"look for batch_id {batch_id!r} before enqueueing it again",
             batch_id=batch_id,
-            enqueued=False if asked else None,
+            enqueued=False if found == [] else None,
             request=lost.request,
         ) from lost
+
+    async def _find_failed_batch(
+        self, batch_id: str, queue_id: str, failed: InternalServerError
+    ) -> builtins.list[int]:
+        """The items of a batch the server answered with a 5xx; raise that error if it holds none.
+
+        InvokeAI 5.x shares one database connection between its threads: ``enqueue_batch`` can commit
+        the batch and still answer 500 (``cannot commit - no transaction is active``). A 502-504 comes
+        from a proxy, with the server perhaps still writing: such a batch is looked for as long as for
+        a lost reply. The error raised when the batch is not found says whether the server was asked.
+        """
+        delays = _FAILED_REPLY_LOOKUPS if failed.status_code == 500 else _LOST_REPLY_LOOKUPS
+        found = await self._look_for_batch(batch_id, queue_id, delays)
+        if found:
+            log.warning(
+                "the server answered %d to enqueueing batch %s, yet holds its %d item(s): it was enqueued",
+                failed.status_code,
+                batch_id,
+                len(found),
+            )
+            return found
+        outcome = (
+            "the server holds no item of it, so it was not enqueued"
+            if found == []
+            else f"the server could not be asked whether it arrived: look for batch_id {batch_id!r} "
+            "before enqueueing it again"
+        )
+        raise type(failed)(
+            f"{failed} (batch {batch_id}: {outcome})", response=failed.response, detail=failed.detail
+        ) from failed
+
+    async def _look_for_batch(
+        self, batch_id: str, queue_id: str, delays: Sequence[float]
+    ) -> builtins.list[int] | None:
+        """The batch's item ids, looked up after each delay until some are seen.
+
+        ``[]``: the server was asked and holds none; ``None``: no lookup got an answer.
+        """
+        asked = False
+        for delay in delays:
+            await anyio.sleep(delay)
+            try:
+                item_ids = await self.batch_item_ids(batch_id, queue_id=queue_id)
+            except InvokeAIError as exc:
+                log.info("could not look for batch %s after its enqueue went wrong: %s", batch_id, exc)
+                continue
+            if item_ids:
+                return item_ids
+            asked = True
+        return [] if asked else None
 
     async def run(
         self,
