@@ -18,6 +18,7 @@ from invokeai_sdk.types.models import ModelInstallJobInfo
 
 from .test_queue import BASE as QUEUE_BASE
 from .test_queue import GRAPH as QUEUE_GRAPH
+from .test_queue import _batch_status
 from .test_queue import _mock_server as mock_queue_server
 
 
@@ -93,11 +94,6 @@ async def test_pause_and_resume_of_a_download_send_their_posts() -> None:
     assert pause.call_count == 1 and resume.call_count == 1
 
 
-def _status(batch_id: str, total: int) -> dict[str, object]:
-    counts = dict.fromkeys(("pending", "in_progress", "completed", "failed", "canceled"), 0)
-    return {"queue_id": "default", "batch_id": batch_id, "total": total, **counts, "pending": total}
-
-
 @pytest.mark.parametrize("arrived", [True, False])
 async def test_a_lost_enqueue_reply_is_looked_up_by_its_batch_id(
     arrived: bool, monkeypatch: pytest.MonkeyPatch
@@ -109,7 +105,9 @@ async def test_a_lost_enqueue_reply_is_looked_up_by_its_batch_id(
         enqueue = mock_queue_server(router)
         enqueue.side_effect = httpx.ReadError("reset")
         status = router.get(path__regex=r"/api/v1/queue/default/b/(?P<batch>[^/]+)/status").mock(
-            side_effect=lambda request, batch: httpx.Response(200, json=_status(batch, 1 if arrived else 0))
+            side_effect=lambda request, batch: httpx.Response(
+                200, json=_batch_status(batch, pending=1 if arrived else 0)
+            )
         )
         router.get("/api/v1/queue/default/list_all").mock(
             side_effect=lambda request: httpx.Response(200, json=[_item(7, sent_batch_id())])
@@ -150,7 +148,7 @@ async def test_a_5xx_enqueue_reply_is_checked_by_its_batch_id(
         enqueue = mock_queue_server(router)
         enqueue.respond(status, text="Bad Gateway" if status == 502 else "Internal Server Error")
         status_route = router.get(path__regex=r"/api/v1/queue/default/b/(?P<batch>[^/]+)/status").mock(
-            side_effect=lambda request, batch: httpx.Response(lookup, json=_status(batch, 0))
+            side_effect=lambda request, batch: httpx.Response(lookup, json=_batch_status(batch))
         )
         async with AsyncInvokeAI(QUEUE_BASE, max_retries=0) as ivk:
             with pytest.raises(InternalServerError) as caught:

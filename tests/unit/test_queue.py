@@ -111,10 +111,7 @@ async def test_enqueue_is_never_retried(monkeypatch: pytest.MonkeyPatch) -> None
     async with respx.mock(base_url=BASE, assert_all_called=False) as router:
         enqueue = _mock_server(router)
         enqueue.side_effect = [httpx.Response(503, json={"detail": "busy"})]
-        empty = dict.fromkeys(("pending", "in_progress", "completed", "failed", "canceled", "total"), 0)
-        router.get(path__regex=r"/api/v1/queue/default/b/[^/]+/status").respond(
-            json={"queue_id": "default", "batch_id": "b", **empty}
-        )
+        router.get(path__regex=r"/api/v1/queue/default/b/[^/]+/status").respond(json=_batch_status("b"))
         async with AsyncInvokeAI(BASE, max_retries=3) as ivk:
             with pytest.raises(InternalServerError, match=r"busy.*so it was not enqueued"):
                 await ivk.queue.enqueue(GRAPH)
