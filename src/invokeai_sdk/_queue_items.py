@@ -159,6 +159,7 @@ class QueueItems(AsyncAPIResource):
                     f"{queue_path(queue_id)}/{route}",
                     json={"item_ids": ids[start : start + MAX_IDS]},
                     timeout=timeout,
+                    idempotent=True,  # a read: safe to send again after a reset
                 )
             return out
 

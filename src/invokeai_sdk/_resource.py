@@ -53,8 +53,10 @@ class AsyncAPIResource:
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
         max_retries: int | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
-        """Send through the session's request layer (``max_retries=0`` for a PUT that is not idempotent).
+        """Send through the session's request layer (``max_retries=0`` for a PUT that is not idempotent,
+        ``idempotent=True`` for a POST that only reads).
 
         A 404 or 405 (or the web UI's HTML page) from a route that not every release has (see
         ``_compat``), and that the server does not document, becomes :class:`FeatureNotSupportedError`.
@@ -71,6 +73,7 @@ class AsyncAPIResource:
                 headers=headers,
                 timeout=timeout,
                 max_retries=max_retries,
+                idempotent=idempotent,
             )
         except APIStatusError as exc:
             if exc.status_code in (404, 405):

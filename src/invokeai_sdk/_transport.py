@@ -12,7 +12,8 @@ Retry policy (``max_retries`` attempts after the first):
   (GET, HEAD, OPTIONS, PUT, DELETE), because the server may already have acted on a POST or PATCH;
 * statuses 408, 429, 502, 503 and 504 are retried for safe methods only;
 * POST and PATCH are never retried once sent: InvokeAI has no idempotency keys, so a retried
-  ``enqueue_batch`` would run the job twice;
+  ``enqueue_batch`` would run the job twice; the POSTs that only read (``items_by_ids``,
+  ``item_summaries_by_ids``, ``images_by_names``) say ``idempotent=True`` and count as safe;
 * the delay is exponential with jitter, or the server's ``Retry-After`` (capped).
 
 Auth: a static token is sent as ``Authorization: Bearer``; with email and password the transport logs
@@ -123,6 +124,9 @@ class RequestOptions:
     headers: Mapping[str, str] | None = None
     timeout: TimeoutArg = NOT_GIVEN
     max_retries: int | None = None
+    idempotent: bool | None = None
+    """Whether sending it twice does no harm, so a failure after it left may be retried. ``None``: by
+    the method (GET, HEAD, OPTIONS, PUT, DELETE are); ``True`` for a POST that only reads."""
 
 
 class Credentials:
@@ -362,7 +366,7 @@ class Transport:
         if self._closed:
             raise APIConnectionError("This client is closed.")
         method = spec.method.upper()
-        safe = method in SAFE_METHODS
+        safe = method in SAFE_METHODS if spec.idempotent is None else spec.idempotent
         retries_left = options.max_retries if spec.max_retries is None else spec.max_retries
         attempt = 0
         relogged = False

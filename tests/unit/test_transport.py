@@ -89,6 +89,33 @@ async def test_post_read_error_is_never_retried(client: AsyncInvokeAI, sleeps: l
 
 
 @respx.mock
+@pytest.mark.parametrize(("idempotent", "sent"), [(True, 2), (None, 1), (False, 1)])
+async def test_a_post_marked_idempotent_is_retried_after_a_reset(
+    client: AsyncInvokeAI, sleeps: list[float], idempotent: bool | None, sent: int
+) -> None:
+    route = respx.post(f"{BASE}/api/v1/queue/default/items_by_ids").mock(
+        side_effect=[httpx.ReadError("reset"), httpx.Response(200, json=[])]
+    )
+    call = client.request(
+        "POST", "/api/v1/queue/default/items_by_ids", json={"item_ids": [1]}, idempotent=idempotent
+    )
+    if sent == 2:
+        assert (await call).json() == []
+    else:
+        with pytest.raises(APIConnectionError):
+            await call
+    assert route.call_count == sent
+
+
+@respx.mock
+async def test_a_get_marked_not_idempotent_is_sent_once(client: AsyncInvokeAI, sleeps: list[float]) -> None:
+    route = respx.get(f"{BASE}/api/v1/app/version").mock(return_value=httpx.Response(503))
+    with pytest.raises(InternalServerError):
+        await client.request("GET", "/api/v1/app/version", idempotent=False)
+    assert route.call_count == 1 and sleeps == []
+
+
+@respx.mock
 async def test_post_refused_connection_is_retried(client: AsyncInvokeAI, sleeps: list[float]) -> None:
     # A refused connection never reached the server: retrying cannot run anything twice.
     route = respx.post(f"{BASE}/api/v1/app/logging").mock(

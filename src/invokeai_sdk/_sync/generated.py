@@ -316,12 +316,14 @@ class InvokeAI(SyncClientBase):
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
         max_retries: int | None = None,
+        idempotent: bool | None = None,
         authenticate: bool = True,
     ) -> httpx.Response:
         """Send one request to ``path`` (``/api/v1/...``) and return the response, body read.
 
         The session's auth (``authenticate=False`` sends no token and never logs in), retries (safe
-        methods only; ``max_retries=0`` turns them off) and error mapping apply: an error status
+        methods only, or ``idempotent=True`` for a POST that only reads; ``max_retries=0`` turns them
+        off) and error mapping apply: an error status
         raises its :class:`~invokeai_sdk.APIStatusError` subclass. ``params`` values of ``None`` are
         left out; lists repeat the key.
         """
@@ -337,6 +339,7 @@ class InvokeAI(SyncClientBase):
             headers=headers,
             timeout=timeout,
             max_retries=max_retries,
+            idempotent=idempotent,
             authenticate=authenticate,
         )
 

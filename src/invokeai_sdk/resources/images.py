@@ -238,6 +238,7 @@ class ImagesResource(MediaResource[ImageDTO]):
                 "/api/v1/images/images_by_names",
                 json={"image_names": image_names[start : start + BATCH_LIMIT]},
                 timeout=timeout,
+                idempotent=True,  # a read: safe to send again after a reset
             )
         return out
 
